@@ -1,0 +1,73 @@
+"""allauth adapter: phone numbers in Indonesian local form, codes by console or WhatsApp."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from allauth.account.adapter import DefaultAccountAdapter
+from django import forms
+from django.conf import settings
+from django.contrib.auth.base_user import AbstractBaseUser
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import User
+from accounts.phones import normalize_phone
+
+logger = logging.getLogger(__name__)
+
+
+class IndonesianPhoneField(forms.CharField):
+    """Accepts 0812…, 62812… or +62812… and cleans to E.164."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.pop("validators", None)
+        kwargs.setdefault("label", _("Nomor HP / WhatsApp"))
+        kwargs.setdefault(
+            "widget",
+            forms.TextInput(
+                attrs={"placeholder": "0812 3456 7890", "autocomplete": "tel", "type": "tel"}
+            ),
+        )
+        kwargs.setdefault("max_length", 32)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> str:
+        value = super().clean(value)
+        if not value:
+            return value
+        return normalize_phone(value)
+
+
+class AccountAdapter(DefaultAccountAdapter):
+    def phone_form_field(self, **kwargs: Any) -> Any:
+        return IndonesianPhoneField(**kwargs)
+
+    def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
+        assert isinstance(user, User)
+        user.phone = phone
+        user.phone_verified = verified
+        user.save(update_fields=["phone", "phone_verified"])
+
+    def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
+        assert isinstance(user, User)
+        if user.phone:
+            return user.phone, user.phone_verified
+        return None
+
+    def set_phone_verified(self, user: AbstractBaseUser, phone: str) -> None:
+        self.set_phone(user, phone, True)
+
+    def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
+        return User.objects.filter(phone=phone).order_by("pk").first()
+
+    def send_verification_code_sms(
+        self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
+    ) -> None:
+        if settings.PHONE_CODE_DELIVERY == "whatsapp":
+            from notifications.services import phone_code_send
+
+            phone_code_send(phone=phone, code=code)
+            return
+        # Development delivery: the code goes to the console of the web process only.
+        print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)  # noqa: T201

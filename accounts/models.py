@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractUser, BaseUserManager
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str | None, password: str | None, **extra: Any) -> User:
+        email = self.normalize_email(email) if email else None
+        user = self.model(email=email, **extra)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(
+        self, email: str | None = None, password: str | None = None, **extra: Any
+    ) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra: Any) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractUser):
+    """A person who signs in: a camera owner, an officer or an administrator.
+
+    People sign in by email or by phone number, so both are optional and unique;
+    phone numbers are stored in E.164 form.
+    """
+
+    username = None  # type: ignore[assignment]
+    email = models.EmailField(_("email"), unique=True, null=True, blank=True)
+    phone = models.CharField(_("nomor telepon"), max_length=20, unique=True, null=True, blank=True)
+    phone_verified = models.BooleanField(_("telepon terverifikasi"), default=False)
+    full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
+
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = []
+
+    objects = UserManager()  # type: ignore[misc]
+
+    class Meta:
+        verbose_name = _("pengguna")
+        verbose_name_plural = _("pengguna")
+
+    def __str__(self) -> str:
+        return self.full_name or self.email or self.phone or f"#{self.pk}"
+
+    def get_full_name(self) -> str:
+        return self.full_name or super().get_full_name() or str(self)
+
+    def get_short_name(self) -> str:
+        return (self.full_name.split(" ")[0] if self.full_name else "") or str(self)

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from owners import views
+
+app_name = "owners"
+
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+]

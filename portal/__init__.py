@@ -1,0 +1,1 @@
+"""CCTV Warga project package: settings, URLs, task engines and shared helpers."""

@@ -1,0 +1,49 @@
+"""GET /healthz: the state of the database and of the task engine."""
+
+from __future__ import annotations
+
+import logging
+
+from django.db import DatabaseError, connection
+from django.http import HttpRequest, JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from portal.task_engines import engine_status
+
+logger = logging.getLogger(__name__)
+
+
+@never_cache
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    database_ok = True
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except DatabaseError:
+        logger.exception("healthz: database unreachable")
+        database_ok = False
+    try:
+        engine = engine_status()
+    except Exception:  # any broker error means "not reachable", never a 500
+        logger.exception("healthz: task engine status failed")
+        from django.conf import settings
+
+        from portal.task_engines import EngineStatus
+
+        engine = EngineStatus(engine=settings.TASK_ENGINE, reachable=False, pending=None)
+    healthy = database_ok and engine.reachable
+    return JsonResponse(
+        {
+            "status": "ok" if healthy else "unavailable",
+            "database": {"ok": database_ok, "vendor": connection.vendor},
+            "tasks": {
+                "engine": engine.engine,
+                "reachable": engine.reachable,
+                "pending": engine.pending,
+            },
+        },
+        status=200 if healthy else 503,
+    )

@@ -1,0 +1,219 @@
+"""Who may see what: the one place that scopes querysets by role.
+
+Every view, export, admin viewset and task that lists owner or police data
+starts its queryset from a function here. Owners see their own objects through
+memberships; officers see what lies in their unit's jurisdiction (a Polda sees
+all its Polres and Polsek); a Bhabinkamtibmas sees the villages assigned to
+them; a Command Center operator sees connected cameras in the jurisdiction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.urls import reverse
+
+from owners.models import (
+    Camera,
+    Enrolment,
+    EnrolmentState,
+    MemberRole,
+    Owner,
+    Recorder,
+    Site,
+)
+from police.models import Officer, OfficerRole, PoliceUnit, Program, Region
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+CONNECTED_STATES = (EnrolmentState.CONNECTED, EnrolmentState.STICKERED)
+
+
+def officer_of(user: Any) -> Officer | None:
+    if not getattr(user, "is_authenticated", False):
+        return None
+    try:
+        return user.officer
+    except Officer.DoesNotExist:
+        return None
+
+
+def is_police_staff(user: Any) -> bool:
+    return officer_of(user) is not None
+
+
+def unit_and_descendants(unit: PoliceUnit) -> list[int]:
+    """Ids of ``unit`` and every unit below it (at most three levels deep)."""
+    ids = [unit.pk]
+    frontier = [unit.pk]
+    while frontier:
+        frontier = list(PoliceUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        ids.extend(frontier)
+    return ids
+
+
+def jurisdiction_codes(officer: Officer) -> list[str]:
+    """Region codes an officer may see; a Bhabinkamtibmas sees only their villages."""
+    if officer.role == OfficerRole.BHABINKAMTIBMAS:
+        return list(officer.villages.values_list("code", flat=True))
+    units = unit_and_descendants(officer.unit)
+    return list(
+        Region.objects.filter(police_units__in=units).values_list("code", flat=True).distinct()
+    )
+
+
+def region_q(codes: list[str], path: str) -> Q:
+    """Q matching rows whose region at ``path`` equals or lies inside one of ``codes``."""
+    if not codes:
+        return Q(pk__in=[])
+    field = f"{path}__code" if path else "code"
+    q = Q()
+    for code in codes:
+        q |= Q(**{field: code}) | Q(**{f"{field}__startswith": code + "."})
+    return q
+
+
+def _memberships_q(user: Any, path: str, roles: tuple[str, ...] | None = None) -> Q:
+    filters: dict[str, Any] = {f"{path}memberships__user": user}
+    if roles:
+        filters[f"{path}memberships__role__in"] = roles
+    return Q(**filters)
+
+
+# --- owner side ---------------------------------------------------------------
+
+
+def owners_visible_to(user: Any) -> QuerySet[Owner]:
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    if user.is_superuser:
+        return Owner.objects.all()
+    officer = officer_of(user)
+    if officer is not None:
+        ids = Site.objects.filter(region_q(jurisdiction_codes(officer), "village")).values("owner_id")
+        return Owner.objects.filter(pk__in=ids)
+    return Owner.objects.filter(_memberships_q(user, "")).distinct()
+
+
+def owners_editable_by(user: Any) -> QuerySet[Owner]:
+    """Owners whose sites, recorders and cameras ``user`` may change."""
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    return Owner.objects.filter(
+        _memberships_q(user, "", (MemberRole.ADMIN, MemberRole.EDITOR))
+    ).distinct()
+
+
+def sites_visible_to(user: Any) -> QuerySet[Site]:
+    if not getattr(user, "is_authenticated", False):
+        return Site.objects.none()
+    if user.is_superuser:
+        return Site.objects.all()
+    officer = officer_of(user)
+    if officer is not None:
+        return Site.objects.filter(region_q(jurisdiction_codes(officer), "village"))
+    return Site.objects.filter(owner__in=owners_visible_to(user))
+
+
+def recorders_visible_to(user: Any) -> QuerySet[Recorder]:
+    return Recorder.objects.filter(site__in=sites_visible_to(user))
+
+
+def cameras_visible_to(user: Any) -> QuerySet[Camera]:
+    qs = Camera.objects.filter(recorder__site__in=sites_visible_to(user))
+    officer = officer_of(user)
+    if officer is not None and officer.role == OfficerRole.OPERATOR:
+        qs = qs.filter(enrolments__state__in=CONNECTED_STATES).distinct()
+    return qs
+
+
+def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
+    qs = Enrolment.objects.filter(camera__recorder__site__in=sites_visible_to(user))
+    officer = officer_of(user)
+    if officer is not None and officer.role == OfficerRole.OPERATOR:
+        qs = qs.filter(state__in=CONNECTED_STATES)
+    return qs
+
+
+def sites_editable_by(user: Any) -> QuerySet[Site]:
+    return Site.objects.filter(owner__in=owners_editable_by(user))
+
+
+def recorders_editable_by(user: Any) -> QuerySet[Recorder]:
+    return Recorder.objects.filter(site__owner__in=owners_editable_by(user))
+
+
+def cameras_editable_by(user: Any) -> QuerySet[Camera]:
+    return Camera.objects.filter(recorder__site__owner__in=owners_editable_by(user))
+
+
+# --- police side --------------------------------------------------------------
+
+
+def units_visible_to(user: Any) -> QuerySet[PoliceUnit]:
+    if getattr(user, "is_superuser", False):
+        return PoliceUnit.objects.all()
+    officer = officer_of(user)
+    if officer is None:
+        return PoliceUnit.objects.none()
+    return PoliceUnit.objects.filter(pk__in=unit_and_descendants(officer.unit))
+
+
+def programs_visible_to(user: Any) -> QuerySet[Program]:
+    """Programs an officer works on: those of their unit, above or below it."""
+    if getattr(user, "is_superuser", False):
+        return Program.objects.all()
+    officer = officer_of(user)
+    if officer is None:
+        return Program.objects.none()
+    ancestors = []
+    unit: PoliceUnit | None = officer.unit
+    while unit is not None:
+        ancestors.append(unit.pk)
+        unit = unit.parent
+    return Program.objects.filter(
+        Q(unit__in=unit_and_descendants(officer.unit)) | Q(unit__in=ancestors)
+    ).distinct()
+
+
+def regions_visible_to(user: Any) -> QuerySet[Region]:
+    if getattr(user, "is_superuser", False):
+        return Region.objects.all()
+    officer = officer_of(user)
+    if officer is None:
+        return Region.objects.none()
+    return Region.objects.filter(region_q(jurisdiction_codes(officer), ""))
+
+
+# --- MFA for police staff -------------------------------------------------------
+
+MFA_EXEMPT_PREFIXES = ("/accounts/", "/static/", "/media/", "/healthz", "/i18n/")
+
+
+def user_has_mfa(user: User) -> bool:
+    from allauth.mfa.models import Authenticator
+
+    return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
+
+
+class StaffMFAMiddleware:
+    """Police staff must enrol a TOTP authenticator before they see any page."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        user = getattr(request, "user", None)
+        if (
+            user is not None
+            and user.is_authenticated
+            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and (is_police_staff(user) or user.is_staff)
+            and not user_has_mfa(user)
+        ):
+            return HttpResponseRedirect(reverse("mfa_activate_totp") + f"?next={request.path}")
+        return self.get_response(request)
