@@ -17,6 +17,11 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("accounts/", include("allauth.urls")),
     path("saya/", include("owners.urls")),
+    path("uji-koneksi/", include("connectivity.urls")),
+    path("persetujuan/", include("consent.urls")),
+    path("polisi/", include("police.urls")),
+    path("whatsapp/", include("notifications.urls")),
+    path("program/", include("cms.urls")),
 ]
 
 if settings.DEBUG:
