@@ -20,10 +20,11 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from consent.models import (
     DEFAULT_SCOPES,
@@ -51,6 +52,11 @@ GENESIS_HASH = "0" * 64
 SIGNATURE_MAX_CHARS = 150_000  # a data URL; a drawn signature PNG is ~10-40 kB
 SIGNATURE_PREFIX = "data:image/png;base64,"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+
+
+NOT_CURRENT_MESSAGE = _lazy(
+    "Versi syarat ini bukan versi terbaru. Muat ulang halaman dan baca versi terbaru."
+)
 
 
 class SigningRefused(ValidationError):
@@ -174,7 +180,7 @@ def terms_publish(*, terms: TermsVersion, user: Any | None = None) -> TermsVersi
 def terms_freeze(*, terms: TermsVersion) -> None:
     """Called once, when a version is first published: number, time and text hash."""
     with transaction.atomic():
-        ChainHead.objects.select_for_update().get_or_create(pk=1)  # serialise numbering
+        _lock_chain_head()  # serialise version numbering
         number = (TermsVersion.objects.aggregate(m=Max("version"))["m"] or 0) + 1
         scopes = list(TermsScope.objects.filter(terms_id=terms.pk).order_by("scope"))
         digest = terms.compute_sha256(scopes)
@@ -259,9 +265,26 @@ def record_hash(*, prev_hash: str, payload: dict[str, Any]) -> str:
     return hashlib.sha256(f"{prev_hash}\n{canonical_json(payload)}".encode()).hexdigest()
 
 
+def _lock_chain_head() -> ChainHead:
+    """Lock the singleton head row; every append waits here for the one before it.
+
+    On PostgreSQL this is SELECT ... FOR UPDATE; SQLite ignores it but its
+    IMMEDIATE transactions (settings) already let one writer in at a time.
+    """
+    head = ChainHead.objects.select_for_update().filter(pk=1).first()
+    if head is None:
+        try:
+            with transaction.atomic():
+                ChainHead.objects.create(pk=1)
+        except IntegrityError:
+            pass  # another process created it first
+        head = ChainHead.objects.select_for_update().get(pk=1)
+    return head
+
+
 def _chain_append(*, fields: dict[str, Any], cameras: list[dict[str, Any]]) -> ConsentRecord:
     """Append one record; the caller holds a transaction."""
-    head, _created = ChainHead.objects.select_for_update().get_or_create(pk=1)
+    head = _lock_chain_head()
     record = ConsentRecord(
         seq=head.length + 1, created_at=timezone.now(), prev_hash=head.last_hash, **fields
     )
@@ -395,10 +418,7 @@ def agreement_sign(
 
     current = current_terms()
     if current is None or terms.pk != current.pk:
-        raise SigningRefused(
-            _("Versi syarat ini bukan versi terbaru. Muat ulang halaman dan baca versi terbaru."),
-            code="not_current",
-        )
+        raise SigningRefused(str(NOT_CURRENT_MESSAGE), code="not_current")
     if (
         not roles.owners_editable_by(user)
         .filter(pk=owner.pk, memberships__user=user, memberships__role=MemberRole.ADMIN)
@@ -623,7 +643,7 @@ def data_request_close(
     return request
 
 
-ACCOUNT_DELETION_EXPLANATION = _(
+ACCOUNT_DELETION_EXPLANATION = _lazy(
     "Lokasi, perekam, kamera, kata sandi perekam, pendaftaran program dan keanggotaan Anda "
     "telah dihapus. Catatan persetujuan dan penarikannya (nama yang Anda ketik, waktu, alamat "
     "IP, versi syarat dan cakupan) tetap disimpan karena pengendali data wajib dapat "

@@ -97,7 +97,7 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
             signed = TermsVersion.objects.filter(pk=form.cleaned_data["terms"]).first()
             try:
                 if signed is None:
-                    raise services.SigningRefused(_("Versi syarat tidak dikenal."))
+                    raise services.SigningRefused(str(services.NOT_CURRENT_MESSAGE))
                 record = services.agreement_sign(
                     owner=owner,
                     user=request.user,
@@ -157,7 +157,7 @@ def withdraw(request: HttpRequest, owner_id: int) -> HttpResponse:
     cameras = Camera.objects.filter(
         pk__in=roles.cameras_editable_by(request.user).filter(recorder__site__owner=owner)
     )
-    form = WithdrawForm(request.POST or None, cameras=cameras)
+    form = WithdrawForm(request.POST if request.method == "POST" else None, cameras=cameras)
     if request.method == "POST" and form.is_valid():
         chosen = None if form.cleaned_data["all_cameras"] else form.cleaned_data["cameras"]
         try:
@@ -274,7 +274,7 @@ def correction(request: HttpRequest, owner_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def delete_account(request: HttpRequest, owner_id: int) -> HttpResponse:
     owner = _owner(request, owner_id)
-    form = DeleteAccountForm(request.POST or None)
+    form = DeleteAccountForm(request.POST if request.method == "POST" else None)
     if request.method == "POST" and form.is_valid():
         if form.cleaned_data["confirm_name"].strip() != owner.name:
             form.add_error("confirm_name", _("Nama tidak cocok."))

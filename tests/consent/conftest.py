@@ -16,7 +16,7 @@ from tests.factories import (
     CameraFactory,
     EnrolmentFactory,
     OfficerFactory,
-    OwnerFactory,
+    OwnerFactory as SharedOwnerFactory,
     PoliceUnitFactory,
     ProgramFactory,
     RecorderFactory,
@@ -24,6 +24,12 @@ from tests.factories import (
     UserFactory,
     region_tree,
 )
+
+
+class OwnerFactory(SharedOwnerFactory):
+    class Meta:
+        model = Owner
+        skip_postgeneration_save = True  # the membership hook saves nothing on the owner
 
 
 def publish_terms(scopes: str | None = None) -> TermsVersion:
