@@ -16,6 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
@@ -443,7 +444,7 @@ class DataSubjectRequest(models.Model):
     status = models.CharField(
         _("status"), max_length=10, choices=RequestStatus.choices, default=RequestStatus.OPEN
     )
-    created_at = models.DateTimeField(_("diajukan"), auto_now_add=True)
+    created_at = models.DateTimeField(_("diajukan"), default=timezone.now)
     due_at = models.DateTimeField(_("batas waktu"))
     closed_at = models.DateTimeField(_("diselesaikan"), null=True, blank=True)
     resolution = models.TextField(_("jawaban"), blank=True)

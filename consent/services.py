@@ -625,6 +625,7 @@ def data_request_create(
         owner_name=owner.name,
         requester=user if getattr(user, "is_authenticated", False) else None,
         details=details.strip(),
+        created_at=now,
         due_at=now + RESPONSE_DEADLINE,
     )
 

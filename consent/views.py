@@ -12,7 +12,7 @@ from typing import Any
 from uuid import UUID
 
 from django.contrib import messages
-from django.contrib.auth import logout
+from django.contrib.auth import get_user_model, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
@@ -287,7 +287,7 @@ def delete_account(request: HttpRequest, owner_id: int) -> HttpResponse:
             except ValidationError as e:
                 form.add_error(None, _error_text(e))
             else:
-                user_gone = not type(user).objects.filter(pk=user.pk).exists()
+                user_gone = not get_user_model().objects.filter(pk=user.pk).exists()
                 if user_gone:
                     logout(request)
                 return render(request, "consent/deleted.html", {"explanation": explanation})

@@ -106,8 +106,7 @@ def world(terms: TermsVersion) -> World:
     unit.regions.add(village.parent.parent)  # the regency 36.71
     program = ProgramFactory(unit=unit)
     enrolments = [
-        EnrolmentFactory(camera=c, program=program, state=EnrolmentState.CONNECTED)
-        for c in cameras
+        EnrolmentFactory(camera=c, program=program, state=EnrolmentState.CONNECTED) for c in cameras
     ]
     other_admin = UserFactory(full_name="Siti Aminah")
     other_owner = OwnerFactory(name="Siti Aminah", member=other_admin)

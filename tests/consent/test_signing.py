@@ -19,8 +19,12 @@ PNG = SIGNATURE_PREFIX + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).d
 
 def test_signing_records_time_ip_agent_text_hash_language_and_scopes(world: World):
     record = sign(
-        owner=world.owner, user=world.admin, cameras=world.cameras, scopes="abe",
-        language="en", signature_image=PNG,
+        owner=world.owner,
+        user=world.admin,
+        cameras=world.cameras,
+        scopes="abe",
+        language="en",
+        signature_image=PNG,
     )
     terms = current_terms()
     assert record.kind == "agreement"
@@ -69,7 +73,8 @@ def test_signing_a_version_that_is_not_the_current_one_is_refused(world: World):
 def test_signing_for_a_camera_the_signer_does_not_control_is_refused(world: World):
     with pytest.raises(SigningRefused, match="bukan milik Anda"):
         sign(
-            owner=world.owner, user=world.admin,
+            owner=world.owner,
+            user=world.admin,
             cameras=[world.cameras[0], world.other_camera],
         )
 
@@ -94,7 +99,9 @@ def test_an_estate_manager_signs_as_representative_with_a_declaration_of_authori
     with pytest.raises(SigningRefused, match="pernyataan kewenangan"):
         sign(owner=estate, user=manager, cameras=[camera])
     record = sign(
-        owner=estate, user=manager, cameras=[camera],
+        owner=estate,
+        user=manager,
+        cameras=[camera],
         authority_statement="Saya pengelola berdasarkan SK Direksi No. 12/2026.",
     )
     assert record.capacity == SignerCapacity.REPRESENTATIVE
@@ -154,7 +161,9 @@ def test_bad_input_on_the_page_answers_400_with_a_message_never_500(
     client, world: World, change, message
 ):
     client.force_login(world.admin)
-    response = client.post(reverse("consent:sign", args=[world.owner.pk]), form_data(world, **change))
+    response = client.post(
+        reverse("consent:sign", args=[world.owner.pk]), form_data(world, **change)
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not ConsentRecord.objects.exists()
@@ -191,7 +200,12 @@ def test_another_owner_and_the_police_get_404_on_the_signing_page(client, world:
 def test_the_owner_service_refuses_an_owner_the_user_is_not_member_of(world: World):
     with pytest.raises(SigningRefused):
         agreement_sign(
-            owner=world.other_owner, user=world.admin, terms=current_terms(),
-            cameras=[world.other_camera], scopes=["a"], signer_name="Budi Santoso",
-            confirmed=True, language="id",
+            owner=world.other_owner,
+            user=world.admin,
+            terms=current_terms(),
+            cameras=[world.other_camera],
+            scopes=["a"],
+            signer_name="Budi Santoso",
+            confirmed=True,
+            language="id",
         )

@@ -55,8 +55,14 @@ def test_a_published_version_cannot_be_changed_through_the_model():
         scope.delete()
     with pytest.raises(PublishedTermsImmutable):
         TermsScope.objects.create(
-            terms=terms, scope="b", purpose_id="x", purpose_en="x", recipient_id="x",
-            recipient_en="x", retention_id="x", retention_en="x",
+            terms=terms,
+            scope="b",
+            purpose_id="x",
+            purpose_en="x",
+            recipient_id="x",
+            recipient_en="x",
+            retention_id="x",
+            retention_en="x",
         )
     fresh = TermsVersion.objects.get(pk=terms.pk)
     assert fresh.body_id != "Teks yang diubah diam-diam."
@@ -73,8 +79,13 @@ def test_editing_a_published_version_in_the_wagtail_admin_is_refused(admin_clien
 
     response = admin_client.post(
         url,
-        {"title_id": "Diubah", "title_en": "Changed", "body_id": "x", "body_en": "x",
-         "action-publish": "action-publish"},
+        {
+            "title_id": "Diubah",
+            "title_en": "Changed",
+            "body_id": "x",
+            "body_en": "x",
+            "action-publish": "action-publish",
+        },
     )
     assert response.status_code == 302
     fresh = TermsVersion.objects.get(pk=terms.pk)

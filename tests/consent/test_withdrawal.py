@@ -24,9 +24,7 @@ def police_views(user) -> dict[str, set[int]]:
     """What every police-side function in portal.roles shows this user."""
     return {
         "cameras": set(roles.cameras_visible_to(user).values_list("pk", flat=True)),
-        "enrolments": set(
-            roles.enrolments_visible_to(user).values_list("camera_id", flat=True)
-        ),
+        "enrolments": set(roles.enrolments_visible_to(user).values_list("camera_id", flat=True)),
         "recorders": set(roles.recorders_visible_to(user).values_list("pk", flat=True)),
         "sites": set(roles.sites_visible_to(user).values_list("pk", flat=True)),
         "owners": set(roles.owners_visible_to(user).values_list("pk", flat=True)),
@@ -40,7 +38,10 @@ def store_snapshot(camera) -> str:
 def test_the_police_see_nothing_of_a_camera_without_consent(world: World):
     for officer in (world.analyst, world.bhabin, world.operator):
         assert police_views(officer.user) == {
-            "cameras": set(), "enrolments": set(), "recorders": set(), "sites": set(),
+            "cameras": set(),
+            "enrolments": set(),
+            "recorders": set(),
+            "sites": set(),
             "owners": set(),
         }
 
@@ -118,7 +119,8 @@ def test_withdrawal_withdraws_enrolments_deletes_snapshots_and_emits_an_event(wo
     entry = record.cameras.get()
     assert (entry.scopes, entry.withdrawn_scopes) == ("", "ae")
     assert scopes_in_force(cameras=world.cameras) == {
-        world.cameras[0].pk: "", world.cameras[1].pk: "ae"
+        world.cameras[0].pk: "",
+        world.cameras[1].pk: "ae",
     }
 
 
@@ -167,9 +169,7 @@ def test_the_owner_withdraws_everything_through_the_page(client, world: World):
     record = ConsentRecord.objects.get(kind=RecordKind.WITHDRAWAL)
     assert response.status_code == 302
     assert response["Location"] == reverse("consent:receipt", args=[record.receipt_id])
-    assert set(record.cameras.values_list("camera_ref", flat=True)) == {
-        c.pk for c in world.cameras
-    }
+    assert set(record.cameras.values_list("camera_ref", flat=True)) == {c.pk for c in world.cameras}
     assert police_views(world.operator.user)["cameras"] == set()
 
 
