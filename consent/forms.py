@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
@@ -52,9 +52,11 @@ class SignForm(forms.Form):
 
     def __init__(self, *args: Any, cameras: Any, terms: TermsVersion, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cameras"].queryset = cameras
+        cast(forms.ModelMultipleChoiceField, self.fields["cameras"]).queryset = cameras
         offered = set(terms.scopes.values_list("scope", flat=True))
-        self.fields["scopes"].choices = [c for c in Scope.choices if c[0] in offered]
+        cast(forms.ChoiceField, self.fields["scopes"]).choices = [
+            c for c in Scope.choices if c[0] in offered
+        ]
 
 
 class WithdrawForm(forms.Form):
@@ -74,7 +76,7 @@ class WithdrawForm(forms.Form):
 
     def __init__(self, *args: Any, cameras: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["cameras"].queryset = cameras
+        cast(forms.ModelMultipleChoiceField, self.fields["cameras"]).queryset = cameras
 
 
 class CorrectionForm(forms.Form):

@@ -206,7 +206,7 @@ class TermsScope(models.Model):
         ]
 
     def __str__(self) -> str:
-        return Scope(self.scope).label
+        return str(Scope(self.scope).label)
 
     def save(self, *args: Any, **kwargs: Any) -> None:
         if (

@@ -90,9 +90,9 @@ def camera_consents(*, owner: Owner) -> list[dict[str, Any]]:
     current = current_terms()
     rows = []
     for camera in cameras:
-        entry = latest.get(camera.pk)
-        record = entry.record if entry else None
-        in_force = entry.scopes if entry else ""
+        found: RecordCamera | None = latest.get(camera.pk)
+        record = found.record if found else None
+        in_force = found.scopes if found else ""
         rows.append(
             {
                 "camera": camera,

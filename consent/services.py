@@ -16,6 +16,7 @@ import json
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import UTC
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -233,7 +234,7 @@ def record_payload(record: ConsentRecord, cameras: Iterable[RecordCamera]) -> di
         "seq": record.seq,
         "receipt_id": str(record.receipt_id),
         "kind": record.kind,
-        "created_at": record.created_at.astimezone(timezone.UTC).isoformat(),
+        "created_at": record.created_at.astimezone(UTC).isoformat(),
         "owner_ref": record.owner_ref,
         "owner_name": record.owner_name,
         "actor_ref": record.actor_ref,

@@ -280,6 +280,7 @@ def delete_account(request: HttpRequest, owner_id: int) -> HttpResponse:
             form.add_error("confirm_name", _("Nama tidak cocok."))
         else:
             user = request.user
+            owner_user_pk = int(user.pk or 0)
             try:
                 explanation = services.account_delete(
                     owner=owner, user=user, ip_address=request.META.get("REMOTE_ADDR")
@@ -287,7 +288,7 @@ def delete_account(request: HttpRequest, owner_id: int) -> HttpResponse:
             except ValidationError as e:
                 form.add_error(None, _error_text(e))
             else:
-                user_gone = not get_user_model().objects.filter(pk=user.pk).exists()
+                user_gone = not get_user_model().objects.filter(pk=owner_user_pk).exists()
                 if user_gone:
                     logout(request)
                 return render(request, "consent/deleted.html", {"explanation": explanation})

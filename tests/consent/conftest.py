@@ -16,13 +16,15 @@ from tests.factories import (
     CameraFactory,
     EnrolmentFactory,
     OfficerFactory,
-    OwnerFactory as SharedOwnerFactory,
     PoliceUnitFactory,
     ProgramFactory,
     RecorderFactory,
     SiteFactory,
     UserFactory,
     region_tree,
+)
+from tests.factories import (
+    OwnerFactory as SharedOwnerFactory,
 )
 
 

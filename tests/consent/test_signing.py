@@ -8,7 +8,7 @@ from django.urls import reverse
 from consent.models import ConsentRecord, SignerCapacity
 from consent.selectors import current_terms, scopes_in_force
 from consent.services import SIGNATURE_PREFIX, SigningRefused, agreement_sign
-from owners.models import Membership, MemberRole, OwnerKind
+from owners.models import MemberRole, Membership, OwnerKind
 from tests.consent.conftest import OwnerFactory, World, publish_terms, sign
 from tests.factories import CameraFactory, RecorderFactory, SiteFactory, UserFactory
 
