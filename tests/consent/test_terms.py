@@ -123,3 +123,19 @@ def test_the_admin_lists_terms_with_the_new_version_button(admin_client):
     response = admin_client.get(reverse("wagtailsnippets_consent_termsversion:list"))
     assert response.status_code == 200
     assert "Buat versi baru" in response.content.decode()
+
+
+def test_the_default_terms_are_published_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("publish_default_terms", stdout=StringIO())
+    call_command("publish_default_terms", stdout=StringIO())
+    assert TermsVersion.objects.count() == 1
+    assert set(current_terms().scopes.values_list("scope", flat=True)) == set("abcde")
+
+
+def test_administrators_can_open_the_create_form_for_a_new_draft(admin_client):
+    response = admin_client.get(reverse("wagtailsnippets_consent_termsversion:add"))
+    assert response.status_code == 200
