@@ -420,7 +420,7 @@ class RequestStatus(models.TextChoices):
 class DataSubjectRequest(models.Model):
     """An owner's request under UU PDP (access, correction, deletion).
 
-    The controller answers within 3 x 24 hours (UU PDP Pasal 32-33, 43).
+    The controller answers within 3 x 24 hours (UU PDP Pasal 30, 32, 40).
     """
 
     kind = models.CharField(_("jenis"), max_length=10, choices=RequestKind.choices)

@@ -649,7 +649,7 @@ ACCOUNT_DELETION_EXPLANATION = _lazy(
     "Lokasi, perekam, kamera, kata sandi perekam, pendaftaran program dan keanggotaan Anda "
     "telah dihapus. Catatan persetujuan dan penarikannya (nama yang Anda ketik, waktu, alamat "
     "IP, versi syarat dan cakupan) tetap disimpan karena pengendali data wajib dapat "
-    "membuktikan persetujuan (UU PDP Pasal 22 ayat 4 dan Pasal 24); catatan itu tidak lagi "
+    "membuktikan persetujuan (UU PDP Pasal 24); catatan itu tidak lagi "
     "terhubung ke akun Anda dan tidak dipakai untuk keperluan lain."
 )
 
