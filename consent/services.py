@@ -205,10 +205,13 @@ def reconsent_request_all(*, terms: TermsVersion) -> int:
         .values_list("owner_id", flat=True)
         .distinct()
     )
+    from consent.selectors import owner_needs_reconsent
+
     count = 0
     for owner in Owner.objects.filter(pk__in=list(owner_ids)):
-        reconsent_hook(owner=owner, terms=terms)
-        count += 1
+        if owner_needs_reconsent(owner=owner):  # nothing to ask after a full withdrawal
+            reconsent_hook(owner=owner, terms=terms)
+            count += 1
     return count
 
 

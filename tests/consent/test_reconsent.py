@@ -54,3 +54,12 @@ def test_a_new_scope_is_never_granted_silently(client, world: World):
     assert sorted(form.initial["scopes"]) == ["a", "b"]
     assert "d" in dict(form.fields["scopes"].choices)
     assert current_terms().scopes.filter(scope="d").exists()
+
+
+def test_an_owner_who_withdrew_everything_is_not_asked_again(world: World):
+    from consent.services import consent_withdraw
+
+    sign(owner=world.owner, user=world.admin, cameras=world.cameras)
+    consent_withdraw(owner=world.owner, user=world.admin)
+    publish_terms()
+    assert not ConsentEvent.objects.filter(kind=ConsentEvent.Kind.RECONSENT_NEEDED).exists()

@@ -139,3 +139,32 @@ def test_the_default_terms_are_published_once(db):
 def test_administrators_can_open_the_create_form_for_a_new_draft(admin_client):
     response = admin_client.get(reverse("wagtailsnippets_consent_termsversion:add"))
     assert response.status_code == 200
+
+
+def test_an_administrator_writes_and_publishes_a_version_in_the_wagtail_admin(admin_client):
+    data = {
+        "title_id": "Syarat baru",
+        "title_en": "New terms",
+        "body_id": "Isi syarat.",
+        "body_en": "Terms body.",
+        "scopes-TOTAL_FORMS": "1",
+        "scopes-INITIAL_FORMS": "0",
+        "scopes-MIN_NUM_FORMS": "1",
+        "scopes-MAX_NUM_FORMS": "1000",
+        "scopes-0-scope": "a",
+        "scopes-0-purpose_id": "Terdaftar",
+        "scopes-0-purpose_en": "Listed",
+        "scopes-0-recipient_id": "Polsek",
+        "scopes-0-recipient_en": "Polsek",
+        "scopes-0-retention_id": "Selama berlaku",
+        "scopes-0-retention_en": "While in force",
+        "scopes-0-retention_days": "0",
+        "action-publish": "action-publish",
+    }
+    response = admin_client.post(reverse("wagtailsnippets_consent_termsversion:add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    terms = TermsVersion.objects.get()
+    assert terms.live and terms.version == 1
+    assert terms.text_sha256 == terms.compute_sha256()
+    assert "Terdaftar" in terms.canonical_text()
+    assert current_terms() == terms
