@@ -12,8 +12,16 @@ from owners.models import Camera, Recorder
 from portal import roles
 
 RECORDER_FIELDS = [
-    "site", "name", "brand", "model", "host", "onvif_enabled", "onvif_port", "rtsp_port",
-    "rtsp_path", "username",
+    "site",
+    "name",
+    "brand",
+    "model",
+    "host",
+    "onvif_enabled",
+    "onvif_port",
+    "rtsp_port",
+    "rtsp_path",
+    "username",
 ]
 
 
@@ -21,7 +29,10 @@ class WriteOnlyPasswordMixin(forms.ModelForm):
     """A password field that is never shown back; left empty, it keeps the stored one."""
 
     new_password = forms.CharField(
-        label=_("Kata sandi perekam"), required=False, strip=False, max_length=128,
+        label=_("Kata sandi perekam"),
+        required=False,
+        strip=False,
+        max_length=128,
         widget=forms.PasswordInput(render_value=False, attrs={"autocomplete": "new-password"}),
         help_text=_("Kosongkan bila tidak ingin mengubah kata sandi yang tersimpan."),
     )
@@ -63,6 +74,17 @@ class CameraAdminForm(ScopedChoicesAdminForm):
     class Meta:
         model = Camera
         fields = [
-            "recorder", "channel", "name", "latitude", "longitude", "direction", "angle",
-            "range_m", "mount", "camera_type", "height_m", "zone", "sees_public_space",
+            "recorder",
+            "channel",
+            "name",
+            "latitude",
+            "longitude",
+            "direction",
+            "angle",
+            "range_m",
+            "mount",
+            "camera_type",
+            "height_m",
+            "zone",
+            "sees_public_space",
         ]

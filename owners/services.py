@@ -68,7 +68,9 @@ def enrolment_transition(
     locked.state_changed_at = timezone.now()
     locked.save(update_fields=["state", "state_changed_at"])
     EnrolmentTransition.objects.create(
-        enrolment=locked, from_state=from_state, to_state=to_state,
+        enrolment=locked,
+        from_state=from_state,
+        to_state=to_state,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         reason=reason.strip(),
     )

@@ -26,4 +26,6 @@ def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
         roles.cameras_of_member(request.user).select_related("recorder__site__village"), pk=pk
     )
     enrolments = camera.enrolments.select_related("program").prefetch_related("transitions__actor")
-    return render(request, "owners/camera_detail.html", {"camera": camera, "enrolments": enrolments})
+    return render(
+        request, "owners/camera_detail.html", {"camera": camera, "enrolments": enrolments}
+    )

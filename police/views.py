@@ -43,7 +43,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         row["program"]: row
         for row in enrolments.values("program").annotate(
             accepted=Count("pk", filter=Q(state__in=ACCEPTED)),
-            waiting=Count("pk", filter=Q(state__in=[EnrolmentState.SUBMITTED, EnrolmentState.CHECKED])),
+            waiting=Count(
+                "pk", filter=Q(state__in=[EnrolmentState.SUBMITTED, EnrolmentState.CHECKED])
+            ),
         )
     }
     rows = [(p, counts.get(p.pk, {"accepted": 0, "waiting": 0})) for p in programs]
@@ -64,11 +66,17 @@ def queue(request: HttpRequest) -> HttpResponse:
 @officer_required
 def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
     camera = get_object_or_404(
-        roles.cameras_visible_to(request.user).select_related("recorder__site__village", "recorder__site__owner"),
+        roles.cameras_visible_to(request.user).select_related(
+            "recorder__site__village", "recorder__site__owner"
+        ),
         pk=pk,
     )
-    enrolments = roles.enrolments_visible_to(request.user).filter(camera=camera).select_related("program")
-    return render(request, "police/camera_detail.html", {"camera": camera, "enrolments": enrolments})
+    enrolments = (
+        roles.enrolments_visible_to(request.user).filter(camera=camera).select_related("program")
+    )
+    return render(
+        request, "police/camera_detail.html", {"camera": camera, "enrolments": enrolments}
+    )
 
 
 @require_POST
@@ -79,7 +87,9 @@ def enrolment_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         enrolment_review(
             officer=request.officer,  # type: ignore[attr-defined]
-            enrolment=enrolment, to_state=to_state, reason=request.POST.get("reason", "")[:1000],
+            enrolment=enrolment,
+            to_state=to_state,
+            reason=request.POST.get("reason", "")[:1000],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

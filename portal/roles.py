@@ -51,7 +51,9 @@ def unit_and_descendants(unit: PoliceUnit) -> list[int]:
     ids = [unit.pk]
     frontier = [unit.pk]
     while frontier:
-        frontier = list(PoliceUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = list(
+            PoliceUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        )
         ids.extend(frontier)
     return ids
 
@@ -94,7 +96,9 @@ def owners_visible_to(user: Any) -> QuerySet[Owner]:
         return Owner.objects.all()
     officer = officer_of(user)
     if officer is not None:
-        ids = Site.objects.filter(region_q(jurisdiction_codes(officer), "village")).values("owner_id")
+        ids = Site.objects.filter(region_q(jurisdiction_codes(officer), "village")).values(
+            "owner_id"
+        )
         return Owner.objects.filter(pk__in=ids)
     return Owner.objects.filter(_memberships_q(user, "")).distinct()
 

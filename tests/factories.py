@@ -9,8 +9,25 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from owners.models import Camera, Enrolment, Membership, MemberRole, Owner, OwnerKind, Recorder, Site
-from police.models import Officer, OfficerRole, PoliceUnit, Program, ProgramStatus, Region, UnitLevel
+from owners.models import (
+    Camera,
+    Enrolment,
+    MemberRole,
+    Membership,
+    Owner,
+    OwnerKind,
+    Recorder,
+    Site,
+)
+from police.models import (
+    Officer,
+    OfficerRole,
+    PoliceUnit,
+    Program,
+    ProgramStatus,
+    Region,
+    UnitLevel,
+)
 
 
 class UserFactory(DjangoModelFactory):
