@@ -69,7 +69,8 @@ class RtspError(Exception):
     """A classified failure; ``code`` is the probe result code, ``detail`` plain English."""
 
     def __init__(self, code: str, detail: str, *, status: int | None = None) -> None:
-        assert code in ERROR_CODES, code
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown RTSP error code {code!r}")
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
@@ -350,13 +351,13 @@ class _Session:
     async def _readexactly(self, size: int) -> bytes:
         try:
             return await self.reader.readexactly(size)
-        except asyncio.IncompleteReadError as exc:
+        except (asyncio.IncompleteReadError, OSError) as exc:
             raise self._closed() from exc
 
     async def _readline(self) -> bytes:
         try:
             return await self.reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
+        except (asyncio.IncompleteReadError, OSError) as exc:
             raise self._closed() from exc
         except asyncio.LimitOverrunError as exc:
             raise RtspError("not_rtsp", "the device sent an overlong line") from exc
@@ -591,9 +592,7 @@ async def grab_first_frame(
                 described = await session.request("DESCRIBE", uri, {"Accept": "application/sdp"})
                 track = _choose_track(described.body.decode("utf-8", "replace"))
                 base = (
-                    described.header("content-base")
-                    or described.header("content-location")
-                    or uri
+                    described.header("content-base") or described.header("content-location") or uri
                 )
                 setup = await session.request(
                     "SETUP",
