@@ -48,6 +48,7 @@ logger = logging.getLogger(__name__)
 USER_AGENT: Final = "CCTV-Warga-probe/1.0"
 MAX_HEADER_LINES: Final = 100
 MAX_BODY: Final = 256 * 1024
+MAX_PENDING_FRAMES: Final = 2048  # RTP that arrives before the PLAY answer is kept, up to this
 FPS_WAIT: Final = 0.5  # longest extra wait for a second frame to measure fps
 
 ERROR_CODES: Final = frozenset(
@@ -396,7 +397,9 @@ class _Session:
         while True:
             first = await self._readexactly(1)
             if first == b"$":
-                self.pending.append(await self._read_interleaved())
+                frame = await self._read_interleaved()
+                if len(self.pending) < MAX_PENDING_FRAMES:
+                    self.pending.append(frame)
                 continue
             if first in (b"\r", b"\n"):
                 continue

@@ -21,7 +21,13 @@ from connectivity.rtsp import (
 )
 from connectivity.rtsp_media import Depacketiser, RtpPacket, parse_sdp
 from portal.netguard import VettedAddress
-from tests.fakes.fault_peers import BASIC_PASSWORD, BASIC_USER, REDIRECT_CREDENTIALS
+from tests.fakes.fault_peers import (
+    BASIC_PASSWORD,
+    BASIC_USER,
+    DIGEST_PASSWORD,
+    DIGEST_USER,
+    REDIRECT_CREDENTIALS,
+)
 from tests.fakes.rtsp_server import AWKWARD_PASSWORD, CLIP_HEIGHT, CLIP_WIDTH, RtspServer
 
 FAULT_TIMEOUT = 1.0
@@ -173,6 +179,15 @@ def test_basic_authentication_is_used_when_it_is_all_the_device_offers(fault_pee
     )
     assert authenticated.code == "stream_not_found"
     refused = grab_error(fault_peers["basic_auth"], "/live", username=BASIC_USER, password="x")
+    assert refused.code == "auth_failed"
+
+
+def test_digest_with_qop_is_preferred_over_basic(fault_peers):
+    authenticated = grab_error(
+        fault_peers["digest_qop"], "/live", username=DIGEST_USER, password=DIGEST_PASSWORD
+    )
+    assert authenticated.code == "stream_not_found"
+    refused = grab_error(fault_peers["digest_qop"], "/live", username=DIGEST_USER, password="x")
     assert refused.code == "auth_failed"
 
 
