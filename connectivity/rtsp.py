@@ -11,6 +11,12 @@ a pure function of bytes that can run in a worker subprocess).
 - Credentials go only into the ``Authorization`` header (Digest preferred, Basic when it
   is all the device offers); never into logs, error details or returned URIs.
 - The whole exchange is bounded by ``timeout``: each step waits only for what is left.
+  A peer that never answers the handshake is ``no_response``; one that completes PLAY and
+  then sends no usable key frame is ``no_media``.
+- To decode in a worker subprocess, pass ``decoder=``: an async callable that runs
+  ``decode_first_frame(codec=..., data=..., keep_jpeg=...)`` there and returns its
+  ``DecodedFrame`` (both picklable); a ``DecodeError`` it raises becomes
+  ``unsupported_codec``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from connectivity.rtsp_media import (
     DecodedFrame,
     DecodeError,
     Depacketiser,
+    SessionDescription,
     VideoTrack,
     annexb,
     decode_first_frame,
@@ -42,6 +49,18 @@ from connectivity.rtsp_media import (
     parse_sdp,
 )
 from portal.netguard import VettedAddress, open_vetted_connection
+
+__all__ = [
+    "ERROR_CODES",
+    "DecodedFrame",
+    "Decoder",
+    "FrameResult",
+    "RtspError",
+    "decode_first_frame",
+    "grab_first_frame",
+    "redact_uri",
+    "rewrite_uri_to_vetted",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -450,7 +469,7 @@ class _Session:
         self, method: str, uri: str, headers: dict[str, str] | None = None
     ) -> _Response:
         self.last_method = method
-        tried: set[str] = set()
+        attempts = 0
         while True:
             self._send(method, uri, headers or {})
             response = await self._read_response()
@@ -463,15 +482,15 @@ class _Session:
                 (c for c in challenges if c.scheme == "basic"), None
             )
             stale = challenge is not None and challenge.params.get("stale", "").lower() == "true"
-            key = challenge.scheme if challenge else ""
+            # One answer to a fresh challenge, one more only when the nonce went stale.
+            attempts += 1
             if (
                 challenge is None
                 or not self.credentials.present
-                or (key in tried and not stale)
-                or len(tried) > 2
+                or (attempts > 1 and not stale)
+                or attempts > 2
             ):
                 _classify(method, response)
-            tried.add(key)
             self.credentials.challenge = challenge
 
     async def close(self, *, teardown_uri: str | None) -> None:
@@ -497,8 +516,7 @@ def _control_uri(base: str, control: str) -> str:
     return base + control if base.endswith("/") else f"{base}/{control}"
 
 
-def _choose_track(sdp_text: str) -> VideoTrack:
-    description = parse_sdp(sdp_text)
+def _choose_track(description: SessionDescription) -> VideoTrack:
     supported = [track for track in description.video if track.supported]
     if supported:
         return supported[0]
@@ -593,7 +611,8 @@ async def grab_first_frame(
             async with asyncio.timeout_at(deadline):
                 await session.request("OPTIONS", uri)
                 described = await session.request("DESCRIBE", uri, {"Accept": "application/sdp"})
-                track = _choose_track(described.body.decode("utf-8", "replace"))
+                description = parse_sdp(described.body.decode("utf-8", "replace"))
+                track = _choose_track(description)
                 base = (
                     described.header("content-base") or described.header("content-location") or uri
                 )
@@ -606,7 +625,7 @@ async def grab_first_frame(
                 transport = setup.header("transport")
                 match = re.search(r"interleaved=(\d+)", transport)
                 channel = int(match[1]) if match else 0
-                play_uri = _control_uri(base, parse_sdp_session_control(described))
+                play_uri = _control_uri(base, description.session_control)
                 await session.request("PLAY", play_uri, {"Range": "npt=0.000-"})
                 playing = True
         except TimeoutError as exc:
@@ -664,7 +683,3 @@ async def grab_first_frame(
         raise
     finally:
         await session.close(teardown_uri=uri if playing else None)
-
-
-def parse_sdp_session_control(described: _Response) -> str:
-    return parse_sdp(described.body.decode("utf-8", "replace")).session_control

@@ -20,7 +20,7 @@ from connectivity.rtsp import (
     rewrite_uri_to_vetted,
 )
 from connectivity.rtsp_media import Depacketiser, RtpPacket, parse_sdp
-from portal.netguard import VettedAddress
+from portal.netguard import AddressNotAllowed, VettedAddress
 from tests.fakes.fault_peers import (
     BASIC_PASSWORD,
     BASIC_USER,
@@ -234,6 +234,34 @@ def test_no_file_descriptors_leak(rtsp_server, fault_peers, closed_port):
             grab_error(fault_peers[peer], "/live", timeout=0.5)
         grab_error(closed_port, "/live", timeout=0.5)
     assert open_fds() == before
+
+
+def test_it_connects_to_the_vetted_ip_and_never_resolves_the_name_again(rtsp_server):
+    """A name that no longer resolves (or now resolves elsewhere) changes nothing."""
+    address = VettedAddress(
+        ip="127.0.0.1", port=rtsp_server.port, family=socket.AF_INET, host="rebound.invalid"
+    )
+
+    async def run() -> FrameResult:
+        return await grab_first_frame(
+            address=address,
+            path=RtspServer.H264_PATH,
+            username="viewer",
+            password=rtsp_server.users["viewer"],
+            timeout=5,
+        )
+
+    result = asyncio.run(run())
+    assert result.codec == "h264"
+    assert result.uri == f"rtsp://rebound.invalid:{rtsp_server.port}{RtspServer.H264_PATH}"
+
+
+def test_an_address_that_fails_vetting_gets_no_connection(settings, redirect_target):
+    settings.CONNECTIVITY_ALLOWED_NETWORKS = []
+    before = redirect_target.connections()
+    with pytest.raises(AddressNotAllowed):
+        grab(redirect_target.port, "/live", timeout=FAULT_TIMEOUT)
+    assert redirect_target.connections() == before == 0
 
 
 # --- URIs -------------------------------------------------------------------------------------
