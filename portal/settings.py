@@ -307,6 +307,17 @@ CONNECTIVITY_ALLOWED_PORTS = [
         ],
     )
 ]
+# Any port for hosts inside CONNECTIVITY_ALLOWED_NETWORKS (tests: loopback listeners on
+# random ports). Off in production: the port allowlist applies everywhere.
+CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS = env_bool(
+    "CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS", False
+)
+# The server's public addresses that NAT hides from its interfaces (refused as targets).
+CONNECTIVITY_OWN_ADDRESSES = env_list("CONNECTIVITY_OWN_ADDRESSES")
+# Checks per window, per user and per target host (0 disables a limit).
+CONNECTIVITY_RATE_LIMIT_PER_USER = env_int("CONNECTIVITY_RATE_LIMIT_PER_USER", 30)
+CONNECTIVITY_RATE_LIMIT_PER_HOST = env_int("CONNECTIVITY_RATE_LIMIT_PER_HOST", 20)
+CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 CONNECTIVITY_PROBE_BUDGET = float(env_str("CONNECTIVITY_PROBE_BUDGET", "15"))
 CONNECTIVITY_RECHECK_HOURS = env_int("CONNECTIVITY_RECHECK_HOURS", 24)
 

@@ -10,6 +10,10 @@ os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "S6Yq2x0ZkQk2wTgqF3H3rj0cTqWJ0QmE
 os.environ.setdefault("TASK_ENGINE", "immediate")
 os.environ.setdefault("CACHE_URL", "locmem")
 os.environ.setdefault("CONNECTIVITY_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
+os.environ.setdefault("CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS", "true")
+# Rate limits off by default in tests (many checks hit 127.0.0.1); their own tests set them.
+os.environ.setdefault("CONNECTIVITY_RATE_LIMIT_PER_USER", "0")
+os.environ.setdefault("CONNECTIVITY_RATE_LIMIT_PER_HOST", "0")
 
 from portal.settings import *  # noqa: F403
 
