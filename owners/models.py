@@ -324,3 +324,52 @@ class EnrolmentTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+
+class JoinStep(models.TextChoices):
+    SITE = "site", _("Lokasi")
+    RECORDER = "recorder", _("Perekam")
+    CHECK = "check", _("Uji koneksi")
+    CAMERAS = "cameras", _("Kamera")
+    CONSENT = "consent", _("Persetujuan")
+    REVIEW = "review", _("Tinjau dan kirim")
+
+
+JOIN_STEPS = list(JoinStep.values)
+
+
+class JoinDraft(models.Model):
+    """A person's progress through the joining wizard, saved at every step.
+
+    The objects themselves (site, recorder, cameras, draft enrolments) are saved
+    as the person goes, so a draft resumes on any device.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_drafts"
+    )
+    program = models.ForeignKey("police.Program", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorder = models.ForeignKey(
+        Recorder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reached = models.CharField(max_length=10, choices=JoinStep.choices, default=JoinStep.SITE)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("draf pendaftaran")
+        verbose_name_plural = _("draf pendaftaran")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.program} ({self.reached})"
+
+    def can_open(self, step: str) -> bool:
+        return JOIN_STEPS.index(step) <= JOIN_STEPS.index(self.reached)
