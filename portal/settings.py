@@ -127,7 +127,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 elif CACHE_URL in ("", "file"):
     CACHES = {
         "default": {
@@ -138,7 +140,9 @@ elif CACHE_URL in ("", "file"):
 elif CACHE_URL == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., 'file' or 'locmem', got {CACHE_URL!r}")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://..., 'file' or 'locmem', got {CACHE_URL!r}"
+    )
 
 # --- task engines -----------------------------------------------------------
 TASK_ENGINE = env_choice("TASK_ENGINE", ("q2", "celery", "immediate"), "q2")
@@ -219,14 +223,24 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
 
 # --- email ------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Django 6.1 MAILERS. EMAIL_URL-style split settings: backend plus SMTP options.
+EMAIL_BACKEND_PATH = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_smtp_options = {
+    "host": env_str("EMAIL_HOST", "localhost"),
+    "port": env_int("EMAIL_PORT", 25),
+    "username": env_str("EMAIL_HOST_USER"),
+    "password": env_str("EMAIL_HOST_PASSWORD"),
+    "use_tls": env_bool("EMAIL_USE_TLS", False),
+    "timeout": env_int("EMAIL_TIMEOUT", 10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": _smtp_options if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend") else {},
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CCTV Warga <noreply@cctvwarga.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -260,8 +274,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEYS must be set (generate one with "
-        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+        "FIELD_ENCRYPTION_KEYS must be set; generate a key with `python -c 'from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
     )
 
 # --- connectivity -----------------------------------------------------------
@@ -270,10 +284,40 @@ CONNECTIVITY_ALLOWED_PORTS = [
     int(p)
     for p in env_list(
         "CONNECTIVITY_ALLOWED_PORTS",
-        ["80", "81", "82", "88", "443", "554", "555", "1554", "2020", "8000", "8080", "8081",
-         "8443", "8554", "8899", "10554", "34567", "37777", "37778"],
+        [
+            "80",
+            "81",
+            "82",
+            "88",
+            "443",
+            "554",
+            "555",
+            "1554",
+            "2020",
+            "8000",
+            "8080",
+            "8081",
+            "8443",
+            "8554",
+            "8899",
+            "10554",
+            "34567",
+            "37777",
+            "37778",
+        ],
     )
 ]
+# Any port for hosts inside CONNECTIVITY_ALLOWED_NETWORKS (tests: loopback listeners on
+# random ports). Off in production: the port allowlist applies everywhere.
+CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS = env_bool(
+    "CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS", False
+)
+# The server's public addresses that NAT hides from its interfaces (refused as targets).
+CONNECTIVITY_OWN_ADDRESSES = env_list("CONNECTIVITY_OWN_ADDRESSES")
+# Checks per window, per user and per target host (0 disables a limit).
+CONNECTIVITY_RATE_LIMIT_PER_USER = env_int("CONNECTIVITY_RATE_LIMIT_PER_USER", 30)
+CONNECTIVITY_RATE_LIMIT_PER_HOST = env_int("CONNECTIVITY_RATE_LIMIT_PER_HOST", 20)
+CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 CONNECTIVITY_PROBE_BUDGET = float(env_str("CONNECTIVITY_PROBE_BUDGET", "15"))
 CONNECTIVITY_RECHECK_HOURS = env_int("CONNECTIVITY_RECHECK_HOURS", 24)
 

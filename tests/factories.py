@@ -9,13 +9,31 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from owners.models import Camera, Enrolment, Membership, MemberRole, Owner, OwnerKind, Recorder, Site
-from police.models import Officer, OfficerRole, PoliceUnit, Program, ProgramStatus, Region, UnitLevel
+from owners.models import (
+    Camera,
+    Enrolment,
+    MemberRole,
+    Membership,
+    Owner,
+    OwnerKind,
+    Recorder,
+    Site,
+)
+from police.models import (
+    Officer,
+    OfficerRole,
+    PoliceUnit,
+    Program,
+    ProgramStatus,
+    Region,
+    UnitLevel,
+)
 
 
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.id")
     full_name = factory.Faker("name", locale="id_ID")
@@ -83,6 +101,7 @@ class ProgramFactory(DjangoModelFactory):
 class OwnerFactory(DjangoModelFactory):
     class Meta:
         model = Owner
+        skip_postgeneration_save = True
 
     kind = OwnerKind.RESIDENT
     name = factory.Faker("name", locale="id_ID")
