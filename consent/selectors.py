@@ -162,6 +162,29 @@ def withdrawn_enrolments_visible_to(*, user: Any) -> list[dict[str, Any]]:
     ]
 
 
+def withdrawn_notice_for(*, user: Any, camera_id: int) -> dict[str, Any] | None:
+    """For a police page of a camera the officer can no longer see: was it withdrawn?
+
+    Returns only the fact and the time (no location, owner or stream), and only
+    for cameras in the officer's jurisdiction; ``None`` otherwise (a plain 404).
+    """
+    from portal import roles
+
+    match = (
+        Enrolment.objects.filter(
+            state=EnrolmentState.WITHDRAWN,
+            camera_id=camera_id,
+            camera__recorder__site__in=roles.sites_in_jurisdiction_of(user),
+        )
+        .order_by("-state_changed_at")
+        .values("state_changed_at", "program__name")
+        .first()
+    )
+    if match is None:
+        return None
+    return {"withdrawn_at": match["state_changed_at"], "program": match["program__name"]}
+
+
 def data_requests_open() -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.filter(status=RequestStatus.OPEN).order_by("due_at")
 

@@ -17,6 +17,8 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme, urlencode
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
@@ -48,6 +50,16 @@ def _client(request: HttpRequest) -> dict[str, Any]:
 
 def _language() -> str:
     return "en" if (get_language() or "id").startswith("en") else "id"
+
+
+def _safe_next(request: HttpRequest) -> str:
+    """A same-site path to continue to after signing (the joining wizard passes one)."""
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return target
+    return ""
 
 
 def _error_text(error: ValidationError) -> str:
@@ -116,7 +128,10 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
                 form.add_error(None, _error_text(e))
             else:
                 messages.success(request, _("Persetujuan tersimpan. Ini tanda terima Anda."))
-                return redirect("consent:receipt", receipt_id=record.receipt_id)
+                url = reverse("consent:receipt", args=[record.receipt_id])
+                if next_url := _safe_next(request):
+                    url += "?" + urlencode({"next": next_url})
+                return redirect(url)
         status = 400
     else:
         in_force = selectors.scopes_in_force(cameras=cameras)
@@ -145,6 +160,7 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
             "body": body,
             "scope_texts": [(s, s.text(language)) for s in terms.scopes.all()],
             "form": form,
+            "next": _safe_next(request),
         },
         status=status,
     )
@@ -200,7 +216,12 @@ def receipt(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
     return render(
         request,
         "consent/receipt.html",
-        {"record": record, "r": fields, "qr": qr_svg_data_uri(fields["verification_url"])},
+        {
+            "record": record,
+            "r": fields,
+            "qr": qr_svg_data_uri(fields["verification_url"]),
+            "next": _safe_next(request),
+        },
     )
 
 
