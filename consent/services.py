@@ -508,6 +508,99 @@ def agreement_sign(
     return record
 
 
+def demo_agreements_ensure(*, owners: Iterable[Owner]) -> int:
+    """DEMO DATA ONLY: write the agreements generated demo owners would have signed.
+
+    Cameras in the verification pipeline get (a); connected ones also (c) and
+    (d); every third camera (e). Cameras whose enrolment is withdrawn get an
+    agreement followed by a withdrawal. Owners that already have a record are
+    skipped, so a second run adds nothing. Never call this for real owners.
+    """
+    from consent.selectors import current_terms
+
+    terms = current_terms()
+    if terms is None:
+        return 0
+    pipeline: dict[str, str] = {
+        EnrolmentState.SUBMITTED: "a",
+        EnrolmentState.CHECKED: "a",
+        EnrolmentState.VERIFIED: "ab",
+        EnrolmentState.CONNECTED: "abcd",
+        EnrolmentState.STICKERED: "abcd",
+        EnrolmentState.WITHDRAWN: "a",
+    }
+    added = 0
+    for owner in owners:
+        if ConsentRecord.objects.filter(owner_ref=owner.pk).exists():
+            continue
+        groups: dict[str, list[Camera]] = {}
+        withdrawn: list[tuple[Camera, str]] = []
+        cameras = (
+            Camera.objects.filter(recorder__site__owner=owner)
+            .select_related("recorder__site")
+            .prefetch_related("enrolments")
+        )
+        for camera in cameras:
+            states = {e.state for e in camera.enrolments.all()}
+            scopes = "".join(sorted({s for st in states for s in pipeline.get(st, "")}))
+            if not scopes:
+                continue
+            if camera.pk % 3 == 0:
+                scopes = "".join(sorted(set(scopes) | {"e"}))
+            groups.setdefault(scopes, []).append(camera)
+            if states == {EnrolmentState.WITHDRAWN}:
+                withdrawn.append((camera, scopes))
+        with transaction.atomic():
+            common = {
+                "owner": owner,
+                "owner_ref": owner.pk,
+                "owner_name": owner.name,
+                "signer_name": owner.name[:150],
+            }
+            for scopes, group in sorted(groups.items()):
+                _chain_append(
+                    fields={
+                        **common,
+                        "kind": RecordKind.AGREEMENT,
+                        "capacity": SignerCapacity.REPRESENTATIVE
+                        if owner.is_organisation
+                        else SignerCapacity.OWNER,
+                        "authority_statement": "Data demo." if owner.is_organisation else "",
+                        "terms": terms,
+                        "terms_version": terms.version,
+                        "terms_sha256": terms.text_sha256,
+                        "language": "id",
+                        "user_agent": "seed_demo",
+                    },
+                    cameras=[
+                        {
+                            "camera": c,
+                            "camera_ref": c.pk,
+                            "camera_label": camera_label(c)[:200],
+                            "scopes": scopes,
+                        }
+                        for c in group
+                    ],
+                )
+                added += 1
+            if withdrawn:
+                _chain_append(
+                    fields={**common, "kind": RecordKind.WITHDRAWAL, "reason": "Data demo."},
+                    cameras=[
+                        {
+                            "camera": c,
+                            "camera_ref": c.pk,
+                            "camera_label": camera_label(c)[:200],
+                            "scopes": "",
+                            "withdrawn_scopes": scopes,
+                        }
+                        for c, scopes in withdrawn
+                    ],
+                )
+                added += 1
+    return added
+
+
 # --- withdrawal -------------------------------------------------------------------
 
 

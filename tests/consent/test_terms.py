@@ -130,8 +130,8 @@ def test_the_default_terms_are_published_once(db):
 
     from django.core.management import call_command
 
-    call_command("publish_default_terms", stdout=StringIO())
-    call_command("publish_default_terms", stdout=StringIO())
+    call_command("consent_seed_terms", stdout=StringIO())
+    call_command("consent_seed_terms", stdout=StringIO())
     assert TermsVersion.objects.count() == 1
     assert set(current_terms().scopes.values_list("scope", flat=True)) == set("abcde")
 
