@@ -48,7 +48,12 @@ def _client(request: HttpRequest) -> dict[str, Any]:
     }
 
 
-def _language() -> str:
+def _language(request: HttpRequest | None = None) -> str:
+    """The language the terms are shown in: ``?bahasa=en|id`` or the page language."""
+    if request is not None:
+        chosen = request.POST.get("bahasa") or request.GET.get("bahasa")
+        if chosen in ("id", "en"):
+            return chosen
     return "en" if (get_language() or "id").startswith("en") else "id"
 
 
@@ -100,7 +105,7 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
         messages.error(request, _("Belum ada syarat persetujuan yang terbit."))
         return redirect("consent:overview", owner_id=owner.pk)
     cameras = roles.cameras_editable_by(request.user).filter(recorder__site__owner=owner)
-    language = _language()
+    language = _language(request)
     if request.method == "POST":
         form = SignForm(request.POST, cameras=cameras, terms=terms)
         if form.is_valid():
@@ -161,6 +166,7 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
             "scope_texts": [(s, s.text(language)) for s in terms.scopes.all()],
             "form": form,
             "next": _safe_next(request),
+            "language": language,
         },
         status=status,
     )
@@ -212,7 +218,7 @@ def _record(request: HttpRequest, receipt_id: UUID) -> ConsentRecord:
 @login_required
 def receipt(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
     record = _record(request, receipt_id)
-    fields = receipt_fields(record, _language())
+    fields = receipt_fields(record, _language(request))
     return render(
         request,
         "consent/receipt.html",
@@ -228,7 +234,7 @@ def receipt(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
 @login_required
 def receipt_download(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
     record = _record(request, receipt_id)
-    response = HttpResponse(receipt_pdf(record, _language()), content_type="application/pdf")
+    response = HttpResponse(receipt_pdf(record, _language(request)), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="tanda-terima-{record.receipt_id}.pdf"'
     return response
 

@@ -209,3 +209,18 @@ def test_the_owner_service_refuses_an_owner_the_user_is_not_member_of(world: Wor
             confirmed=True,
             language="id",
         )
+
+
+def test_an_owner_reading_in_english_signs_the_english_text_and_it_is_recorded(
+    client, world: World
+):
+    client.force_login(world.admin)
+    url = reverse("consent:sign", args=[world.owner.pk])
+    page = client.get(url)
+    assert "Read in English" in page.content.decode()
+    page = client.get(url, {"bahasa": "en"})
+    html = page.content.decode()
+    assert "CCTV Warga camera data-sharing consent" in html
+    assert 'name="bahasa" value="en"' in html
+    client.post(url, {**form_data(world), "bahasa": "en"})
+    assert ConsentRecord.objects.get().language == "en"
