@@ -372,6 +372,29 @@ class RecordCamera(models.Model):
         return list(self.scopes)
 
 
+class ConsentState(models.Model):
+    """The scopes in force per camera: the latest chain record that names it.
+
+    Derived from the chain and written in the same transaction as each record,
+    so police lists filter with one join instead of searching the chain.
+    ``verify_consent_chain`` replays the chain and reports any row that differs.
+    """
+
+    camera = models.OneToOneField(
+        "owners.Camera", primary_key=True, on_delete=models.CASCADE, related_name="consent_state"
+    )
+    scopes = models.CharField(max_length=8, blank=True)
+    record = models.ForeignKey(ConsentRecord, on_delete=models.PROTECT, related_name="+")
+
+    class Meta:
+        verbose_name = _("persetujuan yang berlaku")
+        verbose_name_plural = _("persetujuan yang berlaku")
+        indexes = [models.Index(fields=["scopes"])]
+
+    def __str__(self) -> str:
+        return f"{self.camera_id}: {self.scopes or '-'}"
+
+
 # --- events, requests, access log ---------------------------------------------
 
 

@@ -22,7 +22,7 @@ from typing import Any
 from django.core.exceptions import ValidationError
 from django.core.files.storage import default_storage
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -34,6 +34,7 @@ from consent.models import (
     ChainHead,
     ConsentEvent,
     ConsentRecord,
+    ConsentState,
     DataSubjectRequest,
     RecordCamera,
     RecordKind,
@@ -44,7 +45,7 @@ from consent.models import (
     TermsScope,
     TermsVersion,
 )
-from owners.models import Camera, EnrolmentState, MemberRole, Owner
+from owners.models import Camera, Enrolment, EnrolmentState, MemberRole, Owner
 from owners.services import enrolment_transition
 
 log = logging.getLogger(__name__)
@@ -288,22 +289,45 @@ def _lock_chain_head() -> ChainHead:
 
 def _chain_append(*, fields: dict[str, Any], cameras: list[dict[str, Any]]) -> ConsentRecord:
     """Append one record; the caller holds a transaction."""
+    return _chain_append_many(items=[(fields, cameras)])[0]
+
+
+def _chain_append_many(
+    *, items: list[tuple[dict[str, Any], list[dict[str, Any]]]]
+) -> list[ConsentRecord]:
+    """Append records in order under one lock of the head; the caller holds a transaction."""
     head = _lock_chain_head()
-    record = ConsentRecord(
-        seq=head.length + 1, created_at=timezone.now(), prev_hash=head.last_hash, **fields
+    now = timezone.now()
+    prev, seq = head.last_hash, head.length
+    built: list[tuple[ConsentRecord, list[RecordCamera]]] = []
+    for fields, cameras in items:
+        seq += 1
+        record = ConsentRecord(seq=seq, created_at=now, prev_hash=prev, **fields)
+        entries = [RecordCamera(record=record, **c) for c in cameras]
+        record.record_hash = record_hash(prev_hash=prev, payload=record_payload(record, entries))
+        prev = record.record_hash
+        built.append((record, entries))
+    records = ConsentRecord.objects.bulk_create([r for r, _e in built], batch_size=500)
+    entries_all = []
+    for record, entries in zip(records, (e for _r, e in built), strict=True):
+        for entry in entries:
+            entry.record = record
+            entries_all.append(entry)
+    RecordCamera.objects.bulk_create(entries_all, batch_size=2000)
+    latest = {e.camera_id: e for e in entries_all if e.camera_id is not None}
+    ConsentState.objects.bulk_create(
+        [
+            ConsentState(camera_id=camera_id, scopes=e.scopes, record=e.record)
+            for camera_id, e in latest.items()
+        ],
+        batch_size=2000,
+        update_conflicts=True,
+        unique_fields=["camera"],
+        update_fields=["scopes", "record"],
     )
-    entries = [RecordCamera(record=record, **c) for c in cameras]
-    record.record_hash = record_hash(
-        prev_hash=head.last_hash, payload=record_payload(record, entries)
-    )
-    record.save()
-    for entry in entries:
-        entry.record = record
-    RecordCamera.objects.bulk_create(entries)
-    head.length = record.seq
-    head.last_hash = record.record_hash
+    head.length, head.last_hash = seq, prev
     head.save(update_fields=["length", "last_hash"])
-    return record
+    return records
 
 
 @dataclass(frozen=True)
@@ -321,6 +345,7 @@ def chain_verify() -> ChainReport:
     expected_seq = 1
     checked = 0
     terms_hashes: dict[int, str] = {}
+    in_force: dict[int, tuple[str, ConsentRecord]] = {}
     records = ConsentRecord.objects.order_by("seq").prefetch_related("cameras")
     for record in records.iterator(chunk_size=500):
 
@@ -351,6 +376,8 @@ def chain_verify() -> ChainReport:
                 )
             if terms_hashes[record.terms_id] != record.terms_sha256:
                 return broken("the signed terms text no longer matches its hash")
+        for c in cameras:
+            in_force[c.camera_ref] = (c.scopes, record)
         prev = record.record_hash
         expected_seq += 1
         checked += 1
@@ -358,6 +385,36 @@ def chain_verify() -> ChainReport:
     if checked and (head is None or head.length != checked or head.last_hash != prev):
         return ChainReport(
             False, checked, checked + 1, "", "records after the last one are missing"
+        )
+    return _verify_scopes_in_force(in_force=in_force, checked=checked)
+
+
+def _verify_scopes_in_force(
+    *, in_force: dict[int, tuple[str, ConsentRecord]], checked: int
+) -> ChainReport:
+    """The derived table police lists read must equal a replay of the chain."""
+    for state in ConsentState.objects.select_related("record").order_by("camera_id"):
+        expected = in_force.get(state.camera_id)
+        if expected is None or (expected[0], expected[1].pk) != (state.scopes, state.record_id):
+            culprit = expected[1] if expected else state.record
+            return ChainReport(
+                False,
+                checked,
+                culprit.seq,
+                str(culprit.receipt_id),
+                f"scopes in force for camera {state.camera_id} do not match the chain",
+            )
+    stored = set(ConsentState.objects.values_list("camera_id", flat=True))
+    existing = set(Camera.objects.filter(pk__in=list(in_force)).values_list("pk", flat=True))
+    missing = sorted(pk for pk in existing - stored if in_force[pk][0])
+    if missing:
+        culprit = in_force[missing[0]][1]
+        return ChainReport(
+            False,
+            checked,
+            culprit.seq,
+            str(culprit.receipt_id),
+            f"scopes in force for camera {missing[0]} are missing",
         )
     return ChainReport(True, checked)
 
@@ -508,13 +565,14 @@ def agreement_sign(
     return record
 
 
-def demo_agreements_ensure(*, owners: Iterable[Owner]) -> int:
+def demo_agreements_ensure(*, owners: QuerySet[Owner], batch: int = 500) -> int:
     """DEMO DATA ONLY: write the agreements generated demo owners would have signed.
 
-    Cameras in the verification pipeline get (a); connected ones also (c) and
-    (d); every third camera (e). Cameras whose enrolment is withdrawn get an
-    agreement followed by a withdrawal. Owners that already have a record are
-    skipped, so a second run adds nothing. Never call this for real owners.
+    Cameras in the verification pipeline get (a) (verified ones also (b));
+    connected ones also (c) and (d); every third camera (e). Cameras whose only
+    enrolment is withdrawn get an agreement followed by a withdrawal. Owners
+    that already have a record are skipped, so a second run adds nothing. Never
+    call this for real owners.
     """
     from consent.selectors import current_terms
 
@@ -529,75 +587,77 @@ def demo_agreements_ensure(*, owners: Iterable[Owner]) -> int:
         EnrolmentState.STICKERED: "abcd",
         EnrolmentState.WITHDRAWN: "a",
     }
+    todo = list(
+        owners.exclude(pk__in=ConsentRecord.objects.values("owner_ref"))
+        .order_by("pk")
+        .values_list("pk", "name", "is_organisation")
+    )
     added = 0
-    for owner in owners:
-        if ConsentRecord.objects.filter(owner_ref=owner.pk).exists():
-            continue
-        groups: dict[str, list[Camera]] = {}
-        withdrawn: list[tuple[Camera, str]] = []
-        cameras = (
-            Camera.objects.filter(recorder__site__owner=owner)
-            .select_related("recorder__site")
-            .prefetch_related("enrolments")
-        )
-        for camera in cameras:
-            states = {e.state for e in camera.enrolments.all()}
-            scopes = "".join(sorted({s for st in states for s in pipeline.get(st, "")}))
-            if not scopes:
-                continue
-            if camera.pk % 3 == 0:
-                scopes = "".join(sorted(set(scopes) | {"e"}))
-            groups.setdefault(scopes, []).append(camera)
-            if states == {EnrolmentState.WITHDRAWN}:
-                withdrawn.append((camera, scopes))
-        with transaction.atomic():
+    for start in range(0, len(todo), batch):
+        chunk = todo[start : start + batch]
+        states: dict[int, set[str]] = {}
+        for camera_id, state in Enrolment.objects.filter(
+            camera__recorder__site__owner__in=[o[0] for o in chunk]
+        ).values_list("camera_id", "state"):
+            states.setdefault(camera_id, set()).add(state)
+        cameras_of: dict[int, list[tuple[int, str]]] = {}
+        for camera_id, owner_id, site_name, name, channel in (
+            Camera.objects.filter(recorder__site__owner__in=[o[0] for o in chunk])
+            .order_by("pk")
+            .values_list(
+                "pk", "recorder__site__owner_id", "recorder__site__name", "name", "channel"
+            )
+        ):
+            label = f"{site_name} / {name or f'Kamera {channel}'}"[:200]
+            cameras_of.setdefault(owner_id, []).append((camera_id, label))
+        items: list[tuple[dict[str, Any], list[dict[str, Any]]]] = []
+        for owner_id, owner_name, is_org in chunk:
             common = {
-                "owner": owner,
-                "owner_ref": owner.pk,
-                "owner_name": owner.name,
-                "signer_name": owner.name[:150],
+                "owner_id": owner_id,
+                "owner_ref": owner_id,
+                "owner_name": owner_name,
+                "signer_name": owner_name[:150],
             }
-            for scopes, group in sorted(groups.items()):
-                _chain_append(
-                    fields={
-                        **common,
-                        "kind": RecordKind.AGREEMENT,
-                        "capacity": SignerCapacity.REPRESENTATIVE
-                        if owner.is_organisation
-                        else SignerCapacity.OWNER,
-                        "authority_statement": "Data demo." if owner.is_organisation else "",
-                        "terms": terms,
-                        "terms_version": terms.version,
-                        "terms_sha256": terms.text_sha256,
-                        "language": "id",
-                        "user_agent": "seed_demo",
-                    },
-                    cameras=[
+            groups: dict[str, list[dict[str, Any]]] = {}
+            withdrawn: list[dict[str, Any]] = []
+            for camera_id, label in cameras_of.get(owner_id, []):
+                camera_states = states.get(camera_id, set())
+                scopes = {s for st in camera_states for s in pipeline.get(st, "")}
+                if not scopes:
+                    continue
+                if camera_id % 3 == 0:
+                    scopes.add("e")
+                code = "".join(sorted(scopes))
+                entry = {"camera_id": camera_id, "camera_ref": camera_id, "camera_label": label}
+                groups.setdefault(code, []).append({**entry, "scopes": code})
+                if camera_states == {EnrolmentState.WITHDRAWN}:
+                    withdrawn.append({**entry, "scopes": "", "withdrawn_scopes": code})
+            for _code, group in sorted(groups.items()):
+                items.append(
+                    (
                         {
-                            "camera": c,
-                            "camera_ref": c.pk,
-                            "camera_label": camera_label(c)[:200],
-                            "scopes": scopes,
-                        }
-                        for c in group
-                    ],
+                            **common,
+                            "kind": RecordKind.AGREEMENT,
+                            "capacity": SignerCapacity.REPRESENTATIVE
+                            if is_org
+                            else SignerCapacity.OWNER,
+                            "authority_statement": "Data demo." if is_org else "",
+                            "terms": terms,
+                            "terms_version": terms.version,
+                            "terms_sha256": terms.text_sha256,
+                            "language": "id",
+                            "user_agent": "seed_demo",
+                        },
+                        group,
+                    )
                 )
-                added += 1
             if withdrawn:
-                _chain_append(
-                    fields={**common, "kind": RecordKind.WITHDRAWAL, "reason": "Data demo."},
-                    cameras=[
-                        {
-                            "camera": c,
-                            "camera_ref": c.pk,
-                            "camera_label": camera_label(c)[:200],
-                            "scopes": "",
-                            "withdrawn_scopes": scopes,
-                        }
-                        for c, scopes in withdrawn
-                    ],
+                items.append(
+                    ({**common, "kind": RecordKind.WITHDRAWAL, "reason": "Data demo."}, withdrawn)
                 )
-                added += 1
+        with transaction.atomic():
+            _chain_append_many(items=items)
+        added += len(items)
     return added
 
 

@@ -50,7 +50,7 @@ def consent_scopes_for(officer: Officer) -> tuple[str, ...]:
     return POLICE_LIST_SCOPES
 
 
-def consented_camera_ids(officer: Officer) -> QuerySet[Camera, Any]:
+def consented_camera_ids(officer: Officer) -> QuerySet[Any, Any]:
     """Ids of cameras whose consent in force lets ``officer`` see them."""
     return camera_ids_with_scope(consent_scopes_for(officer))
 

@@ -64,6 +64,7 @@ def test_the_chain_check_finds_a_deleted_last_record(world: World):
     sign(owner=world.owner, user=world.admin, cameras=world.cameras)
     last = sign(owner=world.other_owner, user=world.other_admin, cameras=[world.other_camera])
     with connection.cursor() as cursor:
+        cursor.execute("DELETE FROM consent_consentstate WHERE record_id = %s", [last.pk])
         cursor.execute("DELETE FROM consent_recordcamera WHERE record_id = %s", [last.pk])
         cursor.execute("DELETE FROM consent_consentrecord WHERE id = %s", [last.pk])
     report = chain_verify()
@@ -109,3 +110,23 @@ def test_signatures_at_the_same_moment_still_form_one_chain(world: World):
     assert errors == []
     assert list(ConsentRecord.objects.values_list("seq", flat=True)) == [1, 2, 3, 4, 5, 6]
     assert chain_verify().ok
+
+
+def test_the_chain_check_finds_scopes_in_force_widened_directly_in_the_database(world: World):
+    from consent.models import ConsentState
+
+    record = sign(owner=world.owner, user=world.admin, cameras=world.cameras, scopes="a")
+    assert chain_verify().ok
+    ConsentState.objects.filter(camera=world.cameras[0]).update(scopes="abcde")
+    report = chain_verify()
+    assert not report.ok and report.broken_seq == record.seq
+    assert "scopes in force" in report.problem
+
+
+def test_the_chain_check_finds_scopes_in_force_deleted_directly_in_the_database(world: World):
+    from consent.models import ConsentState
+
+    sign(owner=world.owner, user=world.admin, cameras=world.cameras, scopes="a")
+    ConsentState.objects.filter(camera=world.cameras[0]).delete()
+    report = chain_verify()
+    assert not report.ok and "missing" in report.problem
