@@ -6,6 +6,7 @@ the three never disagree.
 
 from __future__ import annotations
 
+import base64
 import io
 from pathlib import Path
 from typing import Any
@@ -195,6 +196,21 @@ def receipt_pdf(record: ConsentRecord, language: str = "id") -> bytes:
     line("Hash catatan / Record hash", fields["record_hash"], mono=True)
     line("Hash sebelumnya / Previous record hash", fields["prev_hash"], mono=True)
     line("Verifikasi / Verification", fields["verification_url"], mono=True)
+    if record.signature_image:
+        pdf.bold(True)
+        pdf.multi_cell(
+            w,
+            5,
+            pdf.text_safe("Tanda tangan gambar / Drawn signature"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.bold(False)
+        try:
+            raw = base64.b64decode(record.signature_image.split(",", 1)[1])
+            pdf.image(io.BytesIO(raw), w=60)
+        except Exception:  # a broken image must not break the receipt
+            pdf.multi_cell(w, 5, "-", new_x="LMARGIN", new_y="NEXT")
     png = io.BytesIO()
     segno.make(fields["verification_url"], error="m").save(png, kind="png", scale=4)
     png.seek(0)

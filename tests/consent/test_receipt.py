@@ -100,3 +100,26 @@ def test_the_public_verification_page_says_whether_the_record_holds(client, worl
     ConsentRecord.objects.filter(pk=record.pk).update(signer_name="Orang Lain")
     page = client.get(reverse("consent:verify", args=[record.receipt_id]))
     assert "TIDAK cocok" in page.content.decode()
+
+
+def test_a_drawn_signature_appears_on_the_receipt(client, world: World):
+    import base64
+    import io
+
+    import segno
+
+    png = io.BytesIO()
+    segno.make("tanda tangan").save(png, kind="png", scale=2)
+    image = "data:image/png;base64," + base64.b64encode(png.getvalue()).decode()
+    record = sign(owner=world.owner, user=world.admin, cameras=world.cameras, signature_image=image)
+    assert receipt_pdf(record).count(b"/Subtype /Image") == 2  # signature and QR code
+    client.force_login(world.admin)
+    page = client.get(reverse("consent:receipt", args=[record.receipt_id]))
+    assert f'src="{image}"' in page.content.decode()
+
+
+def test_a_broken_signature_image_does_not_break_the_pdf(world: World):
+    from tests.consent.test_signing import PNG
+
+    record = sign(owner=world.owner, user=world.admin, cameras=world.cameras, signature_image=PNG)
+    assert receipt_pdf(record).startswith(b"%PDF-")
