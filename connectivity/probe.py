@@ -307,13 +307,17 @@ class Probe:
                 )
 
     def rtsp_candidates(self) -> list[str]:
+        """Paths (or whole device URIs) to open, best first.
+
+        ``connectivity.rtsp`` keeps only the path and query of a whole URI and
+        always connects to the vetted address, so a stream URI naming a LAN
+        address behind NAT, or one pasted with credentials, is safe to pass.
+        """
         t, candidates = self.target, []
-        if t.rtsp_path:
+        if t.rtsp_path.strip():
             candidates.append(_as_path(t.rtsp_path))
-        if self.findings.stream_uri:
-            parts = urlsplit(self.findings.stream_uri)
-            if parts.scheme.lower() in ("rtsp", "rtsps") and parts.path:
-                candidates.append(parts.path + (f"?{parts.query}" if parts.query else ""))
+        if self.findings.stream_uri.lower().startswith(("rtsp://", "rtsps://")):
+            candidates.append(self.findings.stream_uri)
         if not candidates:
             candidates.extend(
                 brands.candidate_paths(
@@ -382,10 +386,7 @@ class Probe:
 
 def _as_path(path: str) -> str:
     path = path.strip()
-    parts = urlsplit(path)
-    if parts.scheme:  # a whole URI pasted: keep its path and query only
-        path = parts.path + (f"?{parts.query}" if parts.query else "")
-    return path if path.startswith("/") else f"/{path}"
+    return path if "://" in path or path.startswith("/") else f"/{path}"
 
 
 async def run_probe(
