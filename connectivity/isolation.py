@@ -44,16 +44,17 @@ GRACE_S = 10.0
 MAX_SOLO_WORKERS = 2
 
 
+# The settings ``portal.netguard`` reads in the worker; the parent's values win.
+WORKER_SETTINGS = (
+    "CONNECTIVITY_ALLOWED_NETWORKS",
+    "CONNECTIVITY_ALLOWED_PORTS",
+    "CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS",
+    "CONNECTIVITY_OWN_ADDRESSES",
+)
+
+
 def _worker_settings() -> dict[str, Any]:
-    """The parent's ``CONNECTIVITY_*`` settings, passed to every worker."""
-    found = {}
-    for name in dir(settings):
-        if name.startswith("CONNECTIVITY_"):
-            value = getattr(settings, name)
-            with contextlib.suppress(TypeError, ValueError):
-                json.dumps(value)
-                found[name] = value
-    return found
+    return {name: getattr(settings, name) for name in WORKER_SETTINGS if hasattr(settings, name)}
 
 
 @dataclass
@@ -271,7 +272,7 @@ def pool() -> ProbePool:
     """The process's pool, restarted when the connectivity settings change (tests)."""
     global _pool, _pool_key
     config = {"settings": _worker_settings()}
-    key = json.dumps(config, sort_keys=True, default=str)
+    key = json.dumps([config, settings.CONNECTIVITY_PROBE_WORKERS], sort_keys=True, default=str)
     with _pool_lock:
         if _pool is None or key != _pool_key:
             if _pool is not None:

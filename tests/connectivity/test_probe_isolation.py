@@ -41,7 +41,9 @@ def test_a_stall_after_play_gives_no_media(short_timeouts, fault_peers):
     assert result.result_code == "no_media"
 
 
-def test_a_crashing_probe_fails_only_its_own_check(settings, make_device, rtsp_server, hd_rtsp_server):
+def test_a_crashing_probe_fails_only_its_own_check(
+    settings, make_device, rtsp_server, hd_rtsp_server
+):
     """The worker running the crashing check aborts (a real SIGABRT, like a segfault in
     FFmpeg); the healthy check that shared the worker is re-run alone and passes."""
     settings.CONNECTIVITY_PROBE_WORKERS = 1
@@ -71,7 +73,11 @@ def test_steps_reach_the_caller_as_they_finish(rtsp_server):
         on_steps=lambda steps: seen.append([s.name for s in steps]),
     )
 
-    assert seen == [["resolve"], ["resolve", "tcp_rtsp"], ["resolve", "tcp_rtsp", "rtsp_first_frame"]]
+    assert seen == [
+        ["resolve"],
+        ["resolve", "tcp_rtsp"],
+        ["resolve", "tcp_rtsp", "rtsp_first_frame"],
+    ]
 
 
 def _open_fds() -> dict[str, int]:
