@@ -58,6 +58,7 @@ class Check(models.Model):
     ms_to_first_frame = models.PositiveIntegerField(
         _("ms hingga gambar pertama"), null=True, blank=True
     )
+    duration_ms = models.PositiveIntegerField(_("lama pengujian (ms)"), null=True, blank=True)
     snapshot = models.FileField(_("cuplikan"), upload_to="checks/%Y/%m/", blank=True)
 
     class Meta:

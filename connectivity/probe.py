@@ -89,6 +89,7 @@ class ProbeResult:
     warnings: list[str] = field(default_factory=list)
     detail: dict[str, Any] = field(default_factory=dict)
     ms_to_first_frame: int | None = None
+    ms: int | None = None  # the whole probe
     jpeg: bytes | None = None
 
     @property
@@ -110,6 +111,7 @@ class ProbeResult:
             warnings=list(data.get("warnings", [])),
             detail=data.get("detail", {}),
             ms_to_first_frame=data.get("ms_to_first_frame"),
+            ms=data.get("ms"),
             jpeg=jpeg,
         )
 
@@ -198,6 +200,7 @@ class Probe:
     # --- the steps ------------------------------------------------------------
 
     async def run(self) -> ProbeResult:
+        started = time.monotonic()
         try:
             await self._run()
         except StepFailed as failure:
@@ -209,6 +212,7 @@ class Probe:
         }
         if self.findings.clock_skew_s is not None:
             self.result.detail["clock_skew_s"] = round(self.findings.clock_skew_s)
+        self.result.ms = round((time.monotonic() - started) * 1000)
         return self.result
 
     async def _run(self) -> None:

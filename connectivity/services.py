@@ -133,6 +133,7 @@ def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> C
     check.streams = [dataclasses.asdict(s) for s in result.streams]
     check.warnings = result.warnings
     check.ms_to_first_frame = result.ms_to_first_frame
+    check.duration_ms = result.ms
     with transaction.atomic():
         if result.jpeg and keep_snapshot:
             check.snapshot.save(f"check-{check.pk}.jpg", ContentFile(result.jpeg), save=False)

@@ -366,3 +366,31 @@ def fake_onvif_device(config: FakeOnvifConfig | None = None) -> Iterator[FakeOnv
         yield host.add(config)
     finally:
         host.close()
+
+
+def serve_in_subprocess(configs: list[dict]) -> None:
+    """``python -m tests.fakes.onvif_device '<json list of configs>'``: host the devices,
+    print their ports as one JSON line, stop when stdin closes (used by the benchmark)."""
+    import json
+    import sys
+
+    async def main() -> None:
+        devices = []
+        for values in configs:
+            profiles = [FakeProfile(**p) for p in values.pop("profiles", [{}])]
+            device = FakeOnvifDevice(FakeOnvifConfig(profiles=profiles, **values))
+            await device.start()
+            devices.append(device)
+        print(json.dumps([d.port for d in devices]), flush=True)
+        await asyncio.get_running_loop().run_in_executor(None, sys.stdin.read)
+        for device in devices:
+            await device.stop()
+
+    asyncio.run(main())
+
+
+if __name__ == "__main__":
+    import json
+    import sys
+
+    serve_in_subprocess(json.loads(sys.argv[1]))
