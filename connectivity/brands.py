@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from urllib.parse import quote
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 
@@ -24,7 +25,7 @@ class BrandProfile:
     # credentials in the path (Xiongmai), percent-encoded.
     rtsp_paths: tuple[str, ...]
     first_channel: int
-    help_text: str
+    help_text: str | Promise
 
     def channel_number(self, channel: int) -> int:
         """The brand's number for our 1-based ``channel``."""

@@ -21,6 +21,7 @@ Errors are ``OnvifError`` with a result code from ``connectivity.explanations``.
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import ipaddress
 import logging
 import os
@@ -97,12 +98,11 @@ def _onvif_client() -> ModuleType:
     ``ONVIFCamera`` pops ``http(s)_proxy`` from the environment; we never
     construct ``ONVIFCamera`` and undo whatever the import does.
     """
-    module = sys.modules.get("onvif.client")
-    if module is not None:
-        return module
+    loaded = sys.modules.get("onvif.client")
+    if loaded is not None:
+        return loaded
     with process_state_preserved():
-        import onvif.client as module
-    return module
+        return importlib.import_module("onvif.client")
 
 
 def hardened_settings() -> Any:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
 import logging
 from typing import Any
 
@@ -72,7 +73,7 @@ def snapshot_storage_allowed(*, recorder: Recorder) -> bool:
     the answer is no: the JPEG is discarded.
     """
     try:
-        from consent import selectors as consent_selectors
+        consent_selectors = importlib.import_module("consent.selectors")
     except ImportError:
         return False
     ask = getattr(consent_selectors, "snapshot_storage_allowed", None)
