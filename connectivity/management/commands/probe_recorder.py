@@ -54,6 +54,8 @@ def result_json(result: ProbeResult) -> dict[str, Any]:
 
 class Command(BaseCommand):
     help = "Test one recorder (ONVIF and RTSP) and print the result."
+    # A network tool other programs call: it needs no database and must answer fast.
+    requires_system_checks: list[str] = []
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", required=True, help="host name or public IP address")
