@@ -26,6 +26,7 @@ from tests.factories import (
     RecorderFactory,
     SiteFactory,
     UserFactory,
+    grant_consent,
     region_tree,
 )
 
@@ -55,6 +56,7 @@ def world():
     enrolment = EnrolmentFactory(
         camera=camera, program=ProgramFactory(unit=polres), state=EnrolmentState.SUBMITTED
     )
+    grant_consent(camera, scopes="ad")  # listed, and live view for the Command Center
 
     member = UserFactory()
     Membership.objects.create(owner=owner, user=member, role=MemberRole.VIEWER)
