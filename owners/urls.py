@@ -6,4 +6,5 @@ app_name = "owners"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("kamera/<int:pk>/", views.camera_detail, name="camera-detail"),
 ]

@@ -139,6 +139,19 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
     return qs
 
 
+def sites_of_member(user: Any) -> QuerySet[Site]:
+    """Sites of the owners ``user`` belongs to, whatever else they may be (owner pages)."""
+    if not getattr(user, "is_authenticated", False):
+        return Site.objects.none()
+    return Site.objects.filter(owner__memberships__user=user)
+
+
+def cameras_of_member(user: Any) -> QuerySet[Camera]:
+    if not getattr(user, "is_authenticated", False):
+        return Camera.objects.none()
+    return Camera.objects.filter(recorder__site__owner__memberships__user=user)
+
+
 def sites_editable_by(user: Any) -> QuerySet[Site]:
     return Site.objects.filter(owner__in=owners_editable_by(user))
 

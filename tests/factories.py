@@ -16,6 +16,7 @@ from police.models import Officer, OfficerRole, PoliceUnit, Program, ProgramStat
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.id")
     full_name = factory.Faker("name", locale="id_ID")
@@ -83,6 +84,7 @@ class ProgramFactory(DjangoModelFactory):
 class OwnerFactory(DjangoModelFactory):
     class Meta:
         model = Owner
+        skip_postgeneration_save = True
 
     kind = OwnerKind.RESIDENT
     name = factory.Faker("name", locale="id_ID")
