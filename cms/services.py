@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 from django.utils.translation import override
-from wagtail.models import Page, Site
+from wagtail.coreutils import get_supported_content_language_variant
+from wagtail.models import Locale, Page, Site
 
 from cms.models import (
     FaqPage,
@@ -133,7 +135,14 @@ def site_tree_ensure() -> HomePage:
     "berita" (news), "privasi" (privacy notice) and "tanya-jawab" (FAQ). Wagtail's
     initial "Welcome" page is removed when nothing hangs below it.
     """
+    # After `manage.py flush` (or a test's table flush) even Wagtail's own root
+    # page and default locale are gone; bring them back first.
+    Locale.objects.get_or_create(
+        language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE)
+    )
     root = Page.get_first_root_node()
+    if root is None:
+        root = Page.add_root(title="Root", slug="root")
     home = HomePage.objects.first()
     with override("id"):
         if home is None:
@@ -141,8 +150,8 @@ def site_tree_ensure() -> HomePage:
                 title="CCTV Warga",
                 slug="beranda",
                 intro=_(
-                    "Kamera warga untuk lingkungan yang aman: daftarkan CCTV Anda ke program "
-                    "kepolisian di wilayah Anda."
+                    "Daftarkan CCTV rumah, toko atau kantor Anda ke program kepolisian di "
+                    "wilayah Anda, lalu ikuti kemajuannya di sini."
                 ),
             )
             root.add_child(instance=home)

@@ -58,7 +58,7 @@ def test_the_map_page_never_contains_a_home_or_camera_location(client, home):
 def test_the_map_page_has_the_counts_table_and_vendored_leaflet(client, home, village_a, settings):
     html = client.get("/program/mataraksa/peta/").content.decode()
 
-    assert f"<td>{village_a.name}</td>" in html
+    assert f'<span class="area-name">{village_a.name}</span>' in html
     assert "/static/vendor/leaflet/leaflet.js" in html
     assert "/static/js/program-map.js" in html
     assert f'data-tiles="{settings.MAP_TILE_URL}"' in html

@@ -108,6 +108,19 @@ def test_switching_to_english_keeps_the_visitor_on_the_same_page(client, home):
     assert "<strong>350</strong> / 1,000" in html  # English number formatting
 
 
+def test_switching_back_to_indonesian_leaves_the_english_address(client, home):
+    client.post("/i18n/setlang/", {"language": "en", "next": "/program/mataraksa/"})
+    english = client.get("/en/program/mataraksa/").content.decode()
+    assert '<input name="next" type="hidden" value="/program/mataraksa/">' in english
+
+    response = client.post(
+        "/i18n/setlang/", {"language": "id", "next": "/program/mataraksa/"}, follow=True
+    )
+
+    assert response.redirect_chain[-1][0] == "/program/mataraksa/"
+    assert '<html lang="id">' in response.content.decode()
+
+
 def test_the_site_tree_is_created_once(db, mataraksa):
     site_tree_ensure()
     count = Page.objects.count()
