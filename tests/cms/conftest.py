@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
 
 from cms.services import site_tree_ensure
 from owners.models import Camera, Enrolment
@@ -79,3 +80,11 @@ def _static_root_exists(settings, tmp_path):
     # WhiteNoise warns (an error here) when STATIC_ROOT does not exist yet.
     settings.STATIC_ROOT = tmp_path / "static"
     settings.STATIC_ROOT.mkdir()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_progress_stamp(settings):
+    # The page cache reads the change stamp at most once a second per process;
+    # tests look right after a change.
+    settings.PROGRESS_STAMP_MEMO_SECONDS = 0
+    cache.clear()
