@@ -3,16 +3,18 @@
 A program page is read by many people and changes only when an enrolment moves,
 a program is edited or a page is published. Rendering it (Wagtail routing,
 progress, StreamField) costs far more than Django's own request handling, so
-the rendered HTML is kept in the cache and served again until something changes:
+the rendered HTML is kept and served again until something changes:
 
 - the key contains the language, host, path and the progress change stamp
-  (``police.selectors.progress_stamp``), so a verified camera shows within
-  ``PROGRESS_STAMP_MEMO_SECONDS`` (1 s by default: each web process reads the
-  stamp from the database at most once per second, not once per request);
-- a content version, bumped whenever a page or a program is saved, deleted,
-  published, unpublished or moved (``cms.apps``), is stored with the entry and
-  checked on every hit (same cache round trip);
-- entries live ``PAGE_CACHE_SECONDS`` (60 s by default) at most.
+  (``police.selectors.progress_stamp``);
+- a content version, bumped in the shared cache whenever a page or a program is
+  saved, deleted, published, unpublished or moved (``cms.apps``), is stored
+  with each entry and must match;
+- each web process reads the stamp (database) and the version (shared cache) at
+  most once per ``PAGE_CACHE_MEMO_SECONDS`` (1 s by default), so a verified
+  camera or a published page shows within a second, and keeps the pages it
+  served in a small in-process table in front of the shared cache (entries
+  live ``PAGE_CACHE_SECONDS``, 60 s by default, at most).
 
 Only anonymous GET/HEAD requests without a query string and without a session
 cookie are served from or stored in the cache, and only pages that Wagtail
@@ -54,18 +56,42 @@ def page_cache_invalidate(**_: Any) -> None:
         cache.set(VERSION_KEY, 1, None)
 
 
-_stamp_memo: tuple[float, str] = (float("-inf"), "")
+LOCAL_MAX_ENTRIES = 256
+# Per process: (read at, stamp, version) and key -> (stored at, version, type, html).
+_memo: tuple[float, str, Any] = (float("-inf"), "", None)
+_local: dict[str, tuple[float, Any, str, bytes]] = {}
 
 
-def progress_stamp_memo() -> str:
-    """The progress change stamp, read from the database at most once per memo period."""
-    global _stamp_memo
+def memo_seconds() -> float:
+    return float(getattr(settings, "PAGE_CACHE_MEMO_SECONDS", 1.0))
+
+
+def stamp_and_version() -> tuple[str, Any]:
+    """The progress stamp and content version, re-read at most once per memo period."""
+    global _memo
     now = time.monotonic()
-    read_at, stamp = _stamp_memo
-    if now - read_at >= float(getattr(settings, "PROGRESS_STAMP_MEMO_SECONDS", 1.0)):
-        stamp = progress_stamp()
-        _stamp_memo = (now, stamp)
-    return stamp
+    read_at, stamp, version = _memo
+    if now - read_at >= memo_seconds():
+        stamp, version = progress_stamp(), cache.get(VERSION_KEY)
+        _memo = (now, stamp, version)
+    return stamp, version
+
+
+def _local_get(key: str, version: Any) -> tuple[str, bytes] | None:
+    entry = _local.get(key)
+    if entry is None:
+        return None
+    stored_at, entry_version, content_type, content = entry
+    if entry_version != version or time.monotonic() - stored_at > page_cache_seconds():
+        _local.pop(key, None)
+        return None
+    return content_type, content
+
+
+def _local_set(key: str, version: Any, content_type: str, content: bytes) -> None:
+    if len(_local) >= LOCAL_MAX_ENTRIES:
+        _local.clear()
+    _local[key] = (time.monotonic(), version, content_type, content)
 
 
 def mark_cacheable(request: HttpRequest) -> None:
@@ -90,9 +116,10 @@ class PublicPageCacheMiddleware:
             and not response.has_header("Cache-Control")
             and response.get("Content-Type", "").startswith("text/html")
         ):
-            version = getattr(request, "_cms_page_cache_version", None)
+            version = request._cms_page_cache_version  # type: ignore[attr-defined]
             content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
             cache.set(key, (version, response["Content-Type"], content), page_cache_seconds())
+            _local_set(key, version, response["Content-Type"], content)
         return response
 
     def process_view(
@@ -105,17 +132,19 @@ class PublicPageCacheMiddleware:
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
             return None
-        key = (
-            f"cms:page:{get_language()}:{request.get_host()}:{request.path}:{progress_stamp_memo()}"
-        )
-        found = cache.get_many([VERSION_KEY, key])
-        version = found.get(VERSION_KEY)
-        entry = found.get(key)
-        if entry is not None and entry[0] == version:
-            _, content_type, content = entry
-            if CSRF_PLACEHOLDER in content:
-                content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-            return HttpResponse(content, content_type=content_type)
-        request._cms_page_cache_key = key  # type: ignore[attr-defined]
-        request._cms_page_cache_version = version  # type: ignore[attr-defined]
-        return None
+        stamp, version = stamp_and_version()
+        key = f"cms:page:{get_language()}:{request.get_host()}:{request.path}:{stamp}"
+        found = _local_get(key, version)
+        if found is None:
+            entry = cache.get(key)
+            if entry is not None and entry[0] == version:
+                found = entry[1], entry[2]
+                _local_set(key, version, *found)
+        if found is None:
+            request._cms_page_cache_key = key  # type: ignore[attr-defined]
+            request._cms_page_cache_version = version  # type: ignore[attr-defined]
+            return None
+        content_type, content = found
+        if CSRF_PLACEHOLDER in content:
+            content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+        return HttpResponse(content, content_type=content_type)

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from django.core.cache import cache
 
+from cms import page_cache
 from cms.services import site_tree_ensure
 from owners.models import Camera, Enrolment
 from police.models import Program, Region
@@ -84,7 +85,8 @@ def _static_root_exists(settings, tmp_path):
 
 @pytest.fixture(autouse=True)
 def _fresh_progress_stamp(settings):
-    # The page cache reads the change stamp at most once a second per process;
-    # tests look right after a change.
-    settings.PROGRESS_STAMP_MEMO_SECONDS = 0
+    # The page cache re-reads the change stamp and the content version at most
+    # once a second per process; tests look right after a change.
+    settings.PAGE_CACHE_MEMO_SECONDS = 0
     cache.clear()
+    page_cache._local.clear()
