@@ -109,7 +109,7 @@ def test_an_owner_of_another_site_cannot_see_this_recorder(client, recorder):
 
 
 def test_a_viewer_member_sees_the_page_but_cannot_start_a_check(client, recorder):
-    from owners.models import Membership, MemberRole
+    from owners.models import MemberRole, Membership
 
     viewer = UserFactory()
     Membership.objects.create(owner=recorder.site.owner, user=viewer, role=MemberRole.VIEWER)
