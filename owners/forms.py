@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
-from owners.models import Camera, OwnerKind, Recorder
+from owners.models import Camera, MemberRole, OwnerKind, Recorder
 from owners.selectors import village_nearest
 from police.models import Region
 from portal import roles
@@ -237,3 +237,49 @@ JoinCameraFormSet = forms.formset_factory(
     min_num=1,
     validate_min=True,
 )
+
+
+class CameraEditForm(forms.ModelForm):
+    class Meta:
+        model = Camera
+        fields = [
+            "name",
+            "latitude",
+            "longitude",
+            "direction",
+            "angle",
+            "range_m",
+            "mount",
+            "camera_type",
+            "height_m",
+            "zone",
+            "sees_public_space",
+        ]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        try:
+            validate_point_in_indonesia(cleaned.get("latitude"), cleaned.get("longitude"))
+        except ValidationError as exc:
+            self.add_error("latitude", exc)
+        return cleaned
+
+
+class InviteForm(forms.Form):
+    contact = forms.CharField(
+        label=_("Email atau nomor HP"),
+        max_length=254,
+        help_text=_("Contoh: budi@contoh.id atau 0812 3456 7890"),
+    )
+    role = forms.ChoiceField(
+        label=_("Peran"), choices=MemberRole.choices, initial=MemberRole.VIEWER
+    )
+
+    def clean_contact(self) -> str:
+        from accounts.phones import normalize_phone
+
+        value = self.cleaned_data["contact"].strip()
+        if "@" in value:
+            forms.EmailField().clean(value)
+            return value
+        return normalize_phone(value)

@@ -373,3 +373,29 @@ class JoinDraft(models.Model):
 
     def can_open(self, step: str) -> bool:
         return JOIN_STEPS.index(step) <= JOIN_STEPS.index(self.reached)
+
+
+class Invitation(models.Model):
+    """An invitation to join an owner organisation, by email or by phone."""
+
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
+    role = models.CharField(_("peran"), max_length=10, choices=MemberRole.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("undangan")
+        verbose_name_plural = _("undangan")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(email="") | ~models.Q(phone=""), name="invitation_has_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.phone} → {self.owner}"

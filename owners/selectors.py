@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from owners.models import JoinDraft
+from owners.models import Invitation, JoinDraft
 from police.models import Program, Region, RegionLevel
 from portal.roles import region_q
 
@@ -39,3 +39,19 @@ def join_drafts_of(user: Any) -> QuerySet[JoinDraft]:
     return JoinDraft.objects.filter(user=user).select_related(
         "program", "owner", "site", "recorder"
     )
+
+
+def invitations_for(user: Any) -> QuerySet[Invitation]:
+    """Open invitations addressed to the user's verified email or phone."""
+    from allauth.account.models import EmailAddress
+    from django.db.models import Q
+
+    if not getattr(user, "is_authenticated", False):
+        return Invitation.objects.none()
+    emails = list(
+        EmailAddress.objects.filter(user=user, verified=True).values_list("email", flat=True)
+    )
+    q = Q(email__in=[e.lower() for e in emails]) if emails else Q(pk__in=[])
+    if user.phone and user.phone_verified:
+        q |= Q(phone=user.phone)
+    return Invitation.objects.filter(q, accepted_at__isnull=True).select_related("owner")

@@ -20,6 +20,7 @@ from owners.models import (
     Enrolment,
     EnrolmentState,
     EnrolmentTransition,
+    Invitation,
     JoinDraft,
     JoinStep,
     MemberRole,
@@ -240,3 +241,74 @@ def join_submit(*, draft: JoinDraft) -> list[Enrolment]:
     locked.save(update_fields=["submitted_at", "updated_at"])
     draft.submitted_at = locked.submitted_at
     return enrolments
+
+
+# --- owner dashboard: editing cameras, members --------------------------------------
+
+# Changing these moves an accepted camera back to verification.
+MATERIAL_FIELDS = ("latitude", "longitude", "direction", "angle", "range_m", "sees_public_space")
+REVIEWED_STATES = (S.CHECKED, S.VERIFIED, S.CONNECTED, S.STICKERED)
+
+
+@transaction.atomic
+def camera_update(*, camera: Camera, data: dict[str, Any], actor: Any) -> list[str]:
+    """Save ``data`` on ``camera``; a material change sends reviewed enrolments back.
+
+    Returns the names of the material fields that changed.
+    """
+    # Compare with the stored row: a bound ModelForm has already changed ``camera``.
+    stored = Camera.objects.select_for_update().get(pk=camera.pk)
+    before = {name: getattr(stored, name) for name in MATERIAL_FIELDS}
+    for name, value in data.items():
+        setattr(camera, name, value)
+    camera.full_clean()
+    camera.save()
+    changed = [name for name in MATERIAL_FIELDS if getattr(camera, name) != before[name]]
+    if changed:
+        labels = ", ".join(str(Camera._meta.get_field(name).verbose_name) for name in changed)
+        for enrolment in camera.enrolments.filter(state__in=REVIEWED_STATES):
+            enrolment_transition(
+                enrolment=enrolment,
+                to_state=S.SUBMITTED,
+                actor=actor,
+                reason=f"perubahan oleh pemilik: {labels}",
+            )
+    return changed
+
+
+def member_invite(
+    *, owner: Owner, contact: str, role: str, invited_by: Any
+) -> Invitation | Membership:
+    """Invite someone by email or phone; an existing account becomes a member at once."""
+    from accounts.models import User
+    from accounts.phones import normalize_phone
+
+    contact = contact.strip()
+    if "@" in contact:
+        email, phone = contact.lower(), ""
+        existing = User.objects.filter(email__iexact=email).first()
+    else:
+        email, phone = "", normalize_phone(contact)
+        existing = User.objects.filter(phone=phone).first()
+    if role not in MemberRole.values:
+        raise ValidationError(_("Peran tidak dikenal."), code="unknown_role")
+    if existing is not None:
+        membership, _created = Membership.objects.get_or_create(
+            owner=owner, user=existing, defaults={"role": role}
+        )
+        return membership
+    return Invitation.objects.create(
+        owner=owner, email=email, phone=phone, role=role, invited_by=invited_by
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    membership, _created = Membership.objects.get_or_create(
+        owner=locked.owner, user=user, defaults={"role": locked.role}
+    )
+    if locked.accepted_at is None:
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    return membership

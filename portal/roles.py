@@ -184,6 +184,19 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
     return qs
 
 
+def owners_of_member(user: Any) -> QuerySet[Owner]:
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    return Owner.objects.filter(memberships__user=user).distinct()
+
+
+def owners_managed_by(user: Any) -> QuerySet[Owner]:
+    """Owners whose members ``user`` may invite and remove."""
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    return Owner.objects.filter(_memberships_q(user, "", (MemberRole.ADMIN,))).distinct()
+
+
 def sites_of_member(user: Any) -> QuerySet[Site]:
     """Sites of the owners ``user`` belongs to, whatever else they may be (owner pages)."""
     if not getattr(user, "is_authenticated", False):

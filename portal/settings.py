@@ -84,6 +84,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal.roles.StaffMFAMiddleware",
+    # innermost: serves anonymous visitors' public pages from the cache
+    "cms.page_cache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -320,6 +322,16 @@ CONNECTIVITY_RATE_LIMIT_PER_HOST = env_int("CONNECTIVITY_RATE_LIMIT_PER_HOST", 2
 CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 CONNECTIVITY_PROBE_BUDGET = float(env_str("CONNECTIVITY_PROBE_BUDGET", "15"))
 CONNECTIVITY_RECHECK_HOURS = env_int("CONNECTIVITY_RECHECK_HOURS", 24)
+# Per-step timeouts inside the budget (seconds): DNS, TCP and each ONVIF call; first frame.
+CONNECTIVITY_STEP_TIMEOUT = float(env_str("CONNECTIVITY_STEP_TIMEOUT", "4"))
+CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))
+# Probe worker processes per web/task process (each runs many probes at once).
+CONNECTIVITY_PROBE_WORKERS = env_int("CONNECTIVITY_PROBE_WORKERS", 2)
+# Checks run at once by one batch task (scheduled re-checks).
+CONNECTIVITY_RECHECK_CONCURRENCY = env_int("CONNECTIVITY_RECHECK_CONCURRENCY", 50)
+# Test hook only, never from the environment: "host:rtsp_port" targets whose worker
+# calls os.abort() mid-probe, to prove a crash fails one check and nothing else.
+CONNECTIVITY_TEST_ABORT_TARGETS: list[str] = []
 
 # --- WhatsApp Cloud API -----------------------------------------------------
 WHATSAPP_API_BASE_URL = env_str("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v23.0")
