@@ -106,17 +106,31 @@ def camera_consents(*, owner: Owner) -> list[dict[str, Any]]:
     return rows
 
 
+def _stale_states(current: TermsVersion) -> QuerySet[ConsentState]:
+    """Scopes in force that rest on an agreement to an older terms version."""
+    return ConsentState.objects.exclude(scopes="").exclude(record__terms_version=current.version)
+
+
 def owner_needs_reconsent(*, owner: Owner) -> bool:
-    return any(row["needs_reconsent"] for row in camera_consents(owner=owner))
+    current = current_terms()
+    if current is None:
+        return False
+    return _stale_states(current).filter(camera__recorder__site__owner=owner).exists()
 
 
 def owners_needing_reconsent(*, user: Any) -> list[Owner]:
-    """Owners the user administers whose agreements are on an older terms version."""
-    current = current_terms()
-    if current is None or not getattr(user, "is_authenticated", False):
+    """Owners the user belongs to whose agreements are on an older terms version."""
+    if not getattr(user, "is_authenticated", False):
         return []
-    owners = Owner.objects.filter(memberships__user=user).distinct()
-    return [o for o in owners if owner_needs_reconsent(owner=o)]
+    current = current_terms()
+    if current is None:
+        return []
+    stale = (
+        _stale_states(current)
+        .filter(camera__recorder__site__owner__memberships__user=user)
+        .values("camera__recorder__site__owner_id")
+    )
+    return list(Owner.objects.filter(pk__in=stale).order_by("name"))
 
 
 def records_of(*, owner: Owner) -> QuerySet[ConsentRecord]:

@@ -224,3 +224,20 @@ def test_an_owner_reading_in_english_signs_the_english_text_and_it_is_recorded(
     assert 'name="bahasa" value="en"' in html
     client.post(url, {**form_data(world), "bahasa": "en"})
     assert ConsentRecord.objects.get().language == "en"
+
+
+def test_the_consent_index_lists_only_the_users_own_owners(client, world: World):
+    from tests.factories import UserFactory as Users
+
+    both = Users()
+    Membership.objects.create(owner=world.owner, user=both, role=MemberRole.ADMIN)
+    Membership.objects.create(owner=world.other_owner, user=both, role=MemberRole.VIEWER)
+    client.force_login(both)
+    html = client.get(reverse("consent:index")).content.decode()
+    assert world.owner.name in html and world.other_owner.name in html
+    client.force_login(world.admin)
+    response = client.get(reverse("consent:index"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("consent:overview", args=[world.owner.pk])
+    client.force_login(world.analyst.user)
+    assert world.owner.name not in client.get(reverse("consent:index")).content.decode()
