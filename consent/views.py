@@ -343,7 +343,10 @@ def staff_requests(request: HttpRequest) -> HttpResponse:
     ):
         raise Http404
     if request.method == "POST":
-        item = get_object_or_404(DataSubjectRequest, pk=request.POST.get("request"))
+        raw_id = request.POST.get("request", "")
+        if not raw_id.isdigit():
+            raise Http404
+        item = get_object_or_404(DataSubjectRequest, pk=int(raw_id))
         form = CloseRequestForm(request.POST)
         if form.is_valid():
             try:

@@ -108,6 +108,7 @@ def test_staff_see_open_requests_with_their_deadline_and_close_them(client, worl
     )
     request.refresh_from_db()
     assert request.status == RequestStatus.DONE and request.closed_at is not None
+    assert client.post(reverse("consent:staff-requests"), {"request": "abc"}).status_code == 404
 
 
 def test_deleting_the_account_keeps_only_the_consent_evidence(client, world: World):
