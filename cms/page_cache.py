@@ -138,6 +138,8 @@ class PublicPageCacheMiddleware:
             and not response.streaming
             and not response.has_header("Cache-Control")
             and response.get("Content-Type", "").startswith("text/html")
+            # a page that used the CSP nonce cannot be served again with another
+            and not getattr(request, "_csp_nonce", None)
         ):
             content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
             cache.set(key, (version, response["Content-Type"], content), page_cache_seconds())
