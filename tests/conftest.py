@@ -13,3 +13,8 @@ def give_totp(user) -> None:
     from allauth.mfa.models import Authenticator
 
     Authenticator.objects.create(user=user, type=Authenticator.Type.TOTP, data={"secret": "x"})
+
+
+# Protocol fakes on real sockets (fixtures: rtsp_server, fault_peers, redirect_target,
+# closed_port).
+pytest_plugins = ["tests.fakes.rtsp_server", "tests.fakes.fault_peers"]

@@ -1,0 +1,26 @@
+"""Tasks: thin adapters that take ids and call the services."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.tasks import task
+
+from connectivity import services
+
+
+@task()
+def run_check(check_id: int) -> None:
+    services.check_run(check_id=check_id)
+
+
+@task()
+def run_checks(check_ids: list[int]) -> None:
+    services.checks_run_many(
+        check_ids=check_ids, concurrency=settings.CONNECTIVITY_RECHECK_CONCURRENCY
+    )
+
+
+@task()
+def recheck_connected_recorders() -> None:
+    """Periodic: queue checks of connected recorders not checked recently."""
+    services.recheck_schedule()
