@@ -111,6 +111,7 @@ class PublicPageCacheMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if (
             request.method not in ("GET", "HEAD")
+            or page_cache_seconds() <= 0
             or request.META.get("QUERY_STRING")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
         ):
