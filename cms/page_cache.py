@@ -25,6 +25,7 @@ placeholder and every hit gets the visitor's own token.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -117,7 +118,10 @@ class PublicPageCacheMiddleware:
         ):
             return self.get_response(request)
         stamp, version = stamp_and_version()
-        key = f"cms:page:{get_language()}:{request.get_host()}:{request.path}:{stamp}"
+        where = hashlib.blake2b(
+            f"{request.get_host()}{request.path}".encode(errors="replace"), digest_size=16
+        ).hexdigest()
+        key = f"cms:page:{get_language()}:{where}:{stamp}"
         found = _local_get(key, version)
         if found is None:
             entry = cache.get(key)
