@@ -358,6 +358,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Public site (cms): how long progress aggregates and whole pages stay cached, and
+# how often a web process re-reads the change stamp (0 turns the page cache off).
+PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 
 from django.utils.csp import CSP  # noqa: E402
 
