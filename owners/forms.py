@@ -230,7 +230,7 @@ class BaseJoinCameraFormSet(forms.BaseFormSet):
 JoinCameraFormSet = forms.formset_factory(
     JoinCameraForm,
     formset=BaseJoinCameraFormSet,
-    extra=0,
+    extra=1,
     can_delete=True,
     max_num=64,
     validate_max=True,
