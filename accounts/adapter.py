@@ -53,14 +53,16 @@ class AccountAdapter(DefaultAccountAdapter):
         return IndonesianPhoneField(**kwargs)
 
     def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
-        assert isinstance(user, User)
+        if not isinstance(user, User):
+            raise TypeError("AccountAdapter works with accounts.User")
         user.phone = phone
         user.phone_verified = verified
         if user.pk is not None:  # during sign-up the user is saved by save_user
             user.save(update_fields=["phone", "phone_verified"])
 
     def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
-        assert isinstance(user, User)
+        if not isinstance(user, User):
+            raise TypeError("AccountAdapter works with accounts.User")
         if user.phone:
             return user.phone, user.phone_verified
         return None
@@ -80,4 +82,4 @@ class AccountAdapter(DefaultAccountAdapter):
             phone_code_send(phone=phone, code=code)
             return
         # Development delivery: the code goes to the console of the web process only.
-        print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)  # noqa: T201
+        print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)

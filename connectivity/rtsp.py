@@ -11,6 +11,12 @@ a pure function of bytes that can run in a worker subprocess).
 - Credentials go only into the ``Authorization`` header (Digest preferred, Basic when it
   is all the device offers); never into logs, error details or returned URIs.
 - The whole exchange is bounded by ``timeout``: each step waits only for what is left.
+  A peer that never answers the handshake is ``no_response``; one that completes PLAY and
+  then sends no usable key frame is ``no_media``.
+- To decode in a worker subprocess, pass ``decoder=``: an async callable that runs
+  ``decode_first_frame(codec=..., data=..., keep_jpeg=...)`` there and returns its
+  ``DecodedFrame`` (both picklable); a ``DecodeError`` it raises becomes
+  ``unsupported_codec``.
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ from connectivity.rtsp_media import (
     DecodedFrame,
     DecodeError,
     Depacketiser,
+    SessionDescription,
     VideoTrack,
     annexb,
     decode_first_frame,
@@ -43,11 +50,24 @@ from connectivity.rtsp_media import (
 )
 from portal.netguard import VettedAddress, open_vetted_connection
 
+__all__ = [
+    "ERROR_CODES",
+    "DecodedFrame",
+    "Decoder",
+    "FrameResult",
+    "RtspError",
+    "decode_first_frame",
+    "grab_first_frame",
+    "redact_uri",
+    "rewrite_uri_to_vetted",
+]
+
 logger = logging.getLogger(__name__)
 
 USER_AGENT: Final = "CCTV-Warga-probe/1.0"
 MAX_HEADER_LINES: Final = 100
 MAX_BODY: Final = 256 * 1024
+MAX_PENDING_FRAMES: Final = 2048  # RTP that arrives before the PLAY answer is kept, up to this
 FPS_WAIT: Final = 0.5  # longest extra wait for a second frame to measure fps
 
 ERROR_CODES: Final = frozenset(
@@ -69,7 +89,8 @@ class RtspError(Exception):
     """A classified failure; ``code`` is the probe result code, ``detail`` plain English."""
 
     def __init__(self, code: str, detail: str, *, status: int | None = None) -> None:
-        assert code in ERROR_CODES, code
+        if code not in ERROR_CODES:
+            raise ValueError(f"unknown RTSP error code {code!r}")
         super().__init__(f"{code}: {detail}")
         self.code = code
         self.detail = detail
@@ -350,13 +371,13 @@ class _Session:
     async def _readexactly(self, size: int) -> bytes:
         try:
             return await self.reader.readexactly(size)
-        except asyncio.IncompleteReadError as exc:
+        except (asyncio.IncompleteReadError, OSError) as exc:
             raise self._closed() from exc
 
     async def _readline(self) -> bytes:
         try:
             return await self.reader.readuntil(b"\n")
-        except asyncio.IncompleteReadError as exc:
+        except (asyncio.IncompleteReadError, OSError) as exc:
             raise self._closed() from exc
         except asyncio.LimitOverrunError as exc:
             raise RtspError("not_rtsp", "the device sent an overlong line") from exc
@@ -395,7 +416,9 @@ class _Session:
         while True:
             first = await self._readexactly(1)
             if first == b"$":
-                self.pending.append(await self._read_interleaved())
+                frame = await self._read_interleaved()
+                if len(self.pending) < MAX_PENDING_FRAMES:
+                    self.pending.append(frame)
                 continue
             if first in (b"\r", b"\n"):
                 continue
@@ -446,7 +469,7 @@ class _Session:
         self, method: str, uri: str, headers: dict[str, str] | None = None
     ) -> _Response:
         self.last_method = method
-        tried: set[str] = set()
+        attempts = 0
         while True:
             self._send(method, uri, headers or {})
             response = await self._read_response()
@@ -459,15 +482,15 @@ class _Session:
                 (c for c in challenges if c.scheme == "basic"), None
             )
             stale = challenge is not None and challenge.params.get("stale", "").lower() == "true"
-            key = challenge.scheme if challenge else ""
+            # One answer to a fresh challenge, one more only when the nonce went stale.
+            attempts += 1
             if (
                 challenge is None
                 or not self.credentials.present
-                or (key in tried and not stale)
-                or len(tried) > 2
+                or (attempts > 1 and not stale)
+                or attempts > 2
             ):
                 _classify(method, response)
-            tried.add(key)
             self.credentials.challenge = challenge
 
     async def close(self, *, teardown_uri: str | None) -> None:
@@ -493,8 +516,7 @@ def _control_uri(base: str, control: str) -> str:
     return base + control if base.endswith("/") else f"{base}/{control}"
 
 
-def _choose_track(sdp_text: str) -> VideoTrack:
-    description = parse_sdp(sdp_text)
+def _choose_track(description: SessionDescription) -> VideoTrack:
     supported = [track for track in description.video if track.supported]
     if supported:
         return supported[0]
@@ -589,11 +611,10 @@ async def grab_first_frame(
             async with asyncio.timeout_at(deadline):
                 await session.request("OPTIONS", uri)
                 described = await session.request("DESCRIBE", uri, {"Accept": "application/sdp"})
-                track = _choose_track(described.body.decode("utf-8", "replace"))
+                description = parse_sdp(described.body.decode("utf-8", "replace"))
+                track = _choose_track(description)
                 base = (
-                    described.header("content-base")
-                    or described.header("content-location")
-                    or uri
+                    described.header("content-base") or described.header("content-location") or uri
                 )
                 setup = await session.request(
                     "SETUP",
@@ -604,7 +625,7 @@ async def grab_first_frame(
                 transport = setup.header("transport")
                 match = re.search(r"interleaved=(\d+)", transport)
                 channel = int(match[1]) if match else 0
-                play_uri = _control_uri(base, parse_sdp_session_control(described))
+                play_uri = _control_uri(base, description.session_control)
                 await session.request("PLAY", play_uri, {"Range": "npt=0.000-"})
                 playing = True
         except TimeoutError as exc:
@@ -662,7 +683,3 @@ async def grab_first_frame(
         raise
     finally:
         await session.close(teardown_uri=uri if playing else None)
-
-
-def parse_sdp_session_control(described: _Response) -> str:
-    return parse_sdp(described.body.decode("utf-8", "replace")).session_control

@@ -323,9 +323,12 @@ def decode_first_frame(*, codec: str, data: bytes, keep_jpeg: bool = False) -> D
     decoder cannot take a web or task worker down with it.
     """
     import av  # imported here so that the RTSP client loads without FFmpeg
+    from av.video.codeccontext import VideoCodecContext
 
     try:
         context = av.CodecContext.create(FFMPEG_DECODERS[codec], "r")
+        if not isinstance(context, VideoCodecContext):
+            raise DecodeError(f"{codec} is not a video codec")
     except (KeyError, av.error.FFmpegError) as exc:
         raise DecodeError(f"no decoder for {codec}") from exc
     context.thread_count = 1

@@ -17,7 +17,9 @@ ROLE_TARGETS: dict[str, frozenset[str]] = {
 }
 
 
-def enrolment_review(*, officer: Officer, enrolment: Enrolment, to_state: str, reason: str = "") -> Enrolment:
+def enrolment_review(
+    *, officer: Officer, enrolment: Enrolment, to_state: str, reason: str = ""
+) -> Enrolment:
     """An officer verifies, rejects, connects or stickers an enrolment in their jurisdiction.
 
     The caller must have loaded ``enrolment`` through portal.roles (jurisdiction).
@@ -26,4 +28,6 @@ def enrolment_review(*, officer: Officer, enrolment: Enrolment, to_state: str, r
         raise IllegalTransition(
             "Peran Anda tidak dapat mengubah status ini.", code="role_not_allowed"
         )
-    return enrolment_transition(enrolment=enrolment, to_state=to_state, actor=officer.user, reason=reason)
+    return enrolment_transition(
+        enrolment=enrolment, to_state=to_state, actor=officer.user, reason=reason
+    )

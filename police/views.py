@@ -10,11 +10,13 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Count, Q
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from consent import selectors as consent_selectors
+from consent.services import access_log_record
 from owners.models import EnrolmentState
 from police.services import enrolment_review
 from portal import roles
@@ -43,7 +45,9 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         row["program"]: row
         for row in enrolments.values("program").annotate(
             accepted=Count("pk", filter=Q(state__in=ACCEPTED)),
-            waiting=Count("pk", filter=Q(state__in=[EnrolmentState.SUBMITTED, EnrolmentState.CHECKED])),
+            waiting=Count(
+                "pk", filter=Q(state__in=[EnrolmentState.SUBMITTED, EnrolmentState.CHECKED])
+            ),
         )
     }
     rows = [(p, counts.get(p.pk, {"accepted": 0, "waiting": 0})) for p in programs]
@@ -52,23 +56,47 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @officer_required
 def queue(request: HttpRequest) -> HttpResponse:
-    enrolments = (
+    enrolments = list(
         roles.enrolments_visible_to(request.user)
         .filter(state__in=[EnrolmentState.SUBMITTED, EnrolmentState.CHECKED])
         .select_related("camera__recorder__site__village", "program")
         .order_by("state_changed_at")[:200]
     )
+    if enrolments:
+        access_log_record(
+            officer=request.officer,  # type: ignore[attr-defined]
+            action="list",
+            purpose=_("Antrean verifikasi"),
+            cameras=[e.camera for e in enrolments],
+        )
     return render(request, "police/queue.html", {"enrolments": enrolments})
 
 
 @officer_required
 def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = get_object_or_404(
-        roles.cameras_visible_to(request.user).select_related("recorder__site__village", "recorder__site__owner"),
-        pk=pk,
+    camera = (
+        roles.cameras_visible_to(request.user)
+        .select_related("recorder__site__village", "recorder__site__owner")
+        .filter(pk=pk)
+        .first()
     )
-    enrolments = roles.enrolments_visible_to(request.user).filter(camera=camera).select_related("program")
-    return render(request, "police/camera_detail.html", {"camera": camera, "enrolments": enrolments})
+    if camera is None:
+        notice = consent_selectors.withdrawn_notice_for(user=request.user, camera_id=pk)
+        if notice is None:
+            raise Http404
+        return render(request, "consent/police_withdrawn.html", {"notice": notice}, status=410)
+    access_log_record(
+        officer=request.officer,  # type: ignore[attr-defined]
+        action="view",
+        purpose=request.GET.get("tujuan", "").strip()[:300] or _("Verifikasi pendaftaran kamera"),
+        cameras=[camera],
+    )
+    enrolments = (
+        roles.enrolments_visible_to(request.user).filter(camera=camera).select_related("program")
+    )
+    return render(
+        request, "police/camera_detail.html", {"camera": camera, "enrolments": enrolments}
+    )
 
 
 @require_POST
@@ -79,7 +107,9 @@ def enrolment_review_view(request: HttpRequest, pk: int) -> HttpResponse:
     try:
         enrolment_review(
             officer=request.officer,  # type: ignore[attr-defined]
-            enrolment=enrolment, to_state=to_state, reason=request.POST.get("reason", "")[:1000],
+            enrolment=enrolment,
+            to_state=to_state,
+            reason=request.POST.get("reason", "")[:1000],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))

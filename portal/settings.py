@@ -127,7 +127,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 elif CACHE_URL in ("", "file"):
     CACHES = {
         "default": {
@@ -138,7 +140,9 @@ elif CACHE_URL in ("", "file"):
 elif CACHE_URL == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., 'file' or 'locmem', got {CACHE_URL!r}")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://..., 'file' or 'locmem', got {CACHE_URL!r}"
+    )
 
 # --- task engines -----------------------------------------------------------
 TASK_ENGINE = env_choice("TASK_ENGINE", ("q2", "celery", "immediate"), "q2")
@@ -270,8 +274,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEYS must be set (generate one with "
-        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+        "FIELD_ENCRYPTION_KEYS must be set; generate a key with `python -c 'from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
     )
 
 # --- connectivity -----------------------------------------------------------
@@ -280,8 +284,27 @@ CONNECTIVITY_ALLOWED_PORTS = [
     int(p)
     for p in env_list(
         "CONNECTIVITY_ALLOWED_PORTS",
-        ["80", "81", "82", "88", "443", "554", "555", "1554", "2020", "8000", "8080", "8081",
-         "8443", "8554", "8899", "10554", "34567", "37777", "37778"],
+        [
+            "80",
+            "81",
+            "82",
+            "88",
+            "443",
+            "554",
+            "555",
+            "1554",
+            "2020",
+            "8000",
+            "8080",
+            "8081",
+            "8443",
+            "8554",
+            "8899",
+            "10554",
+            "34567",
+            "37777",
+            "37778",
+        ],
     )
 ]
 # Any port for hosts inside CONNECTIVITY_ALLOWED_NETWORKS (tests: loopback listeners on

@@ -22,7 +22,9 @@ def test_indonesian_numbers_in_local_form_are_stored_as_e164(raw, e164):
     assert normalize_phone(raw) == e164
 
 
-@pytest.mark.parametrize("raw", ["", "12", "0812", "halo", "+62 812 3456 7890 1234 5678 9012 3456 78", "0000000000"])
+@pytest.mark.parametrize(
+    "raw", ["", "12", "0812", "halo", "+62 812 3456 7890 1234 5678 9012 3456 78", "0000000000"]
+)
 def test_an_invalid_number_gets_a_clear_message(raw):
     with pytest.raises(ValidationError) as excinfo:
         normalize_phone(raw)
@@ -30,7 +32,11 @@ def test_an_invalid_number_gets_a_clear_message(raw):
 
 
 def signup(client, **data):
-    payload = {"full_name": "Siti Rahmawati", "password1": "Kamera-Aman-2026", "password2": "Kamera-Aman-2026"}
+    payload = {
+        "full_name": "Siti Rahmawati",
+        "password1": "Kamera-Aman-2026",
+        "password2": "Kamera-Aman-2026",
+    }
     payload.update(data)
     return client.post(reverse("account_signup"), payload)
 

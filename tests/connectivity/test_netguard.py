@@ -9,7 +9,9 @@ import socket
 import pytest
 from django.core.cache import cache
 from django.test import override_settings
-from hypothesis import given, settings as hypothesis_settings, strategies as st
+from hypothesis import given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from portal import netguard
 from portal.netguard import (
@@ -338,7 +340,7 @@ def test_it_connects_to_the_vetted_ip_and_nothing_else():
         [address] = resolve("localhost", port=listener.getsockname()[1])
 
         async def exchange() -> bytes:
-            reader, writer = await open_vetted_connection(address, timeout=2)
+            _reader, writer = await open_vetted_connection(address, timeout=2)
             writer.write(b"ping")
             await writer.drain()
             writer.close()

@@ -19,6 +19,8 @@ Peers:
 - ``mjpeg``: describes a Motion JPEG video stream (a codec the probe does not decode).
 - ``basic_auth``: asks for Basic authentication; with the right credentials it answers
   ``404`` (so a test can tell "authenticated" from "refused").
+- ``digest_qop``: offers Basic and Digest (RFC 2617 with ``qop="auth"``, ``opaque``); only
+  a correct Digest answer gets through (to a ``404``), Basic is refused.
 
 The closed port and the redirect target live in the test process (``closed_port``,
 ``redirect_target``): the redirect target is a listening socket whose accept queue is
@@ -30,7 +32,9 @@ from __future__ import annotations
 import asyncio
 import base64
 import contextlib
+import hashlib
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -42,6 +46,8 @@ import pytest
 
 BASIC_USER = "operator"
 BASIC_PASSWORD = "b@sic:pa/ss#?"
+DIGEST_USER = "onvif-user"
+DIGEST_PASSWORD = 'd"ig@st:/#?'
 REDIRECT_CREDENTIALS = "admin:leaked-secret"
 
 SDP_H264 = (
@@ -141,7 +147,41 @@ def _describe(behaviour: str, headers: dict[str, str], redirect_port: int) -> by
         if headers.get("authorization") == f"Basic {expected}":
             return _answer(headers, "404 Not Found")
         return _answer(headers, "401 Unauthorized", 'WWW-Authenticate: Basic realm="dvr"\r\n')
+    if behaviour == "digest_qop":
+        if _digest_ok(headers.get("authorization", ""), method="DESCRIBE"):
+            return _answer(headers, "404 Not Found")
+        return _answer(
+            headers,
+            "401 Unauthorized",
+            'WWW-Authenticate: Basic realm="dvr"\r\n'
+            'WWW-Authenticate: Digest realm="dvr", nonce="6a1f0c9e", qop="auth,auth-int", '
+            'opaque="5ccc069c", algorithm=MD5\r\n',
+        )
     return _answer(headers, "200 OK", "Content-Type: application/sdp\r\n", SDP_H264)
+
+
+def _digest_ok(authorization: str, *, method: str) -> bool:
+    scheme, _, rest = authorization.partition(" ")
+    if scheme != "Digest":
+        return False
+    params = {
+        key: value[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+        if value.startswith('"')
+        else value
+        for key, value in re.findall(r'(\w+)=("(?:[^"\\]|\\.)*"|[^,\s]+)', rest)
+    }
+
+    def md5(text: str) -> str:
+        return hashlib.md5(text.encode(), usedforsecurity=False).hexdigest()
+
+    if params.get("username") != DIGEST_USER or params.get("opaque") != "5ccc069c":
+        return False
+    if params.get("qop") != "auth" or not params.get("cnonce") or not params.get("nc"):
+        return False
+    ha1 = md5(f"{DIGEST_USER}:dvr:{DIGEST_PASSWORD}")
+    ha2 = md5(f"{method}:{params.get('uri', '')}")
+    expected = md5(f"{ha1}:6a1f0c9e:{params['nc']}:{params['cnonce']}:auth:{ha2}")
+    return params.get("response") == expected
 
 
 async def _silent(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -188,6 +228,7 @@ async def _serve(redirect_port: int) -> None:
         "forbidden_limit",
         "mjpeg",
         "basic_auth",
+        "digest_qop",
     ):
         handlers[behaviour] = _rtsp_peer(behaviour, redirect_port)
     ports = {}

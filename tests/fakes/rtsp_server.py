@@ -29,7 +29,7 @@ SERVE_SCRIPT = Path(__file__).with_name("gst_rtsp_serve.py")
 CLIP_WIDTH = 640
 CLIP_HEIGHT = 360
 CLIP_FPS = 25
-CLIP_SECONDS = 6
+CLIP_SECONDS = 3
 
 # A password with every character that breaks naive URL handling.
 AWKWARD_PASSWORD = "p@ss:w/rd#1?x"
@@ -48,17 +48,21 @@ class RtspServer:
 
 
 def make_clip(path: Path, *, codec: str) -> Path:
-    """Encode a short test pattern (moving box over a gradient) into a Matroska file."""
+    """Encode a short test pattern (moving box over a noisy gradient) into Matroska."""
     encoder = {"h264": "libx264", "h265": "libx265"}[codec]
     options = (
-        {"bf": "0", "g": str(CLIP_FPS), "preset": "veryfast", "tune": "zerolatency"}
+        {"bf": "0", "g": str(CLIP_FPS), "preset": "ultrafast", "tune": "zerolatency"}
         if codec == "h264"
         else {
-            "preset": "veryfast",
+            "preset": "ultrafast",
             "x265-params": f"bframes=0:keyint={CLIP_FPS}:log-level=error",
         }
     )
-    background = Image.linear_gradient("L").resize((CLIP_WIDTH, CLIP_HEIGHT)).convert("RGB")
+    # Noise makes key frames realistically large (tens of kB), so that they travel as
+    # fragmentation units (FU-A / FU) like a camera's do.
+    gradient = Image.linear_gradient("L").resize((CLIP_WIDTH, CLIP_HEIGHT))
+    noise = Image.effect_noise((CLIP_WIDTH, CLIP_HEIGHT), 48)
+    background = Image.blend(gradient, noise, 0.5).convert("RGB")
     with av.open(str(path), "w", format="matroska") as container:
         stream = container.add_stream(encoder, rate=CLIP_FPS, options=options)
         stream.width = CLIP_WIDTH

@@ -12,7 +12,9 @@ def test_an_enrolment_walks_the_happy_path_and_every_step_is_logged():
     officer = UserFactory()
     path = [S.SUBMITTED, S.CHECKED, S.VERIFIED, S.CONNECTED, S.STICKERED]
     for state in path:
-        enrolment_transition(enrolment=enrolment, to_state=state, actor=officer, reason=f"ke {state}")
+        enrolment_transition(
+            enrolment=enrolment, to_state=state, actor=officer, reason=f"ke {state}"
+        )
     enrolment.refresh_from_db()
     assert enrolment.state == S.STICKERED
     log = list(enrolment.transitions.values_list("from_state", "to_state", "actor", "reason"))
@@ -55,7 +57,9 @@ def test_rejecting_needs_a_reason():
     with pytest.raises(IllegalTransition) as excinfo:
         enrolment_transition(enrolment=enrolment, to_state=S.REJECTED, actor=None, reason="  ")
     assert excinfo.value.code == "reason_required"
-    enrolment_transition(enrolment=enrolment, to_state=S.REJECTED, actor=None, reason="Sudut ke rumah tetangga")
+    enrolment_transition(
+        enrolment=enrolment, to_state=S.REJECTED, actor=None, reason="Sudut ke rumah tetangga"
+    )
     assert enrolment.state == S.REJECTED
 
 

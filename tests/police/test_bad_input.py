@@ -29,7 +29,9 @@ def test_a_region_must_sit_under_the_region_its_code_names():
     assert "parent" in excinfo.value.message_dict
 
 
-@pytest.mark.parametrize(("lat", "lng"), [("48.85", "2.35"), ("-6.2", "150"), ("-12", "106"), ("7", "120")])
+@pytest.mark.parametrize(
+    ("lat", "lng"), [("48.85", "2.35"), ("-6.2", "150"), ("-12", "106"), ("7", "120")]
+)
 def test_a_site_outside_indonesia_is_refused_with_a_message(lat, lng):
     site = SiteFactory.build(latitude=Decimal(lat), longitude=Decimal(lng), village=region_tree())
     site.owner.save()
@@ -59,13 +61,26 @@ def test_camera_bounds_hold_in_the_database_too():
 def test_the_admin_answers_garbage_with_form_errors_not_a_500(admin_client):
     from tests.conftest import give_totp
 
-    give_totp(admin_client.session and __import__("accounts.models").models.User.objects.get(is_superuser=True))
+    give_totp(
+        admin_client.session
+        and __import__("accounts.models").models.User.objects.get(is_superuser=True)
+    )
     camera = CameraFactory()
     response = admin_client.post(
         f"/admin/cameras/edit/{camera.pk}/",
-        {"recorder": camera.recorder_id, "channel": "x", "latitude": "91", "longitude": "abc",
-         "direction": "999", "angle": "0", "range_m": "-1", "mount": "rocket", "camera_type": "fixed",
-         "height_m": "3", "zone": "town"},
+        {
+            "recorder": camera.recorder_id,
+            "channel": "x",
+            "latitude": "91",
+            "longitude": "abc",
+            "direction": "999",
+            "angle": "0",
+            "range_m": "-1",
+            "mount": "rocket",
+            "camera_type": "fixed",
+            "height_m": "3",
+            "zone": "town",
+        },
     )
     assert response.status_code == 200
     camera.refresh_from_db()
@@ -74,9 +89,19 @@ def test_the_admin_answers_garbage_with_form_errors_not_a_500(admin_client):
 
 def test_seed_demo_is_idempotent():
     call_command("seed_demo", "--cameras", "60", verbosity=0)
-    counts = (Region.objects.count(), Program.objects.count(), Site.objects.count(), Camera.objects.count())
+    counts = (
+        Region.objects.count(),
+        Program.objects.count(),
+        Site.objects.count(),
+        Camera.objects.count(),
+    )
     call_command("seed_demo", "--cameras", "60", verbosity=0)
-    assert (Region.objects.count(), Program.objects.count(), Site.objects.count(), Camera.objects.count()) == counts
+    assert (
+        Region.objects.count(),
+        Program.objects.count(),
+        Site.objects.count(),
+        Camera.objects.count(),
+    ) == counts
     assert Program.objects.get(slug="mataraksa").target == 1000
     assert Program.objects.get(slug="cctv-no-blindspot").target == 20000
     call_command("seed_demo", "--cameras", "80", verbosity=0)

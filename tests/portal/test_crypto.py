@@ -68,7 +68,9 @@ def test_rotation_writes_nothing_when_a_row_does_not_decrypt(settings):
     good = RecorderFactory(password="baik")
     bad = RecorderFactory(password="rusak")
     with connection.cursor() as cursor:
-        cursor.execute("UPDATE owners_recorder SET password = 'fernet:garbage' WHERE id = %s", [bad.pk])
+        cursor.execute(
+            "UPDATE owners_recorder SET password = 'fernet:garbage' WHERE id = %s", [bad.pk]
+        )
     before = stored_password(good.pk)
     settings.FIELD_ENCRYPTION_KEYS = [Fernet.generate_key().decode(), KEY_A]
     with pytest.raises(CommandError, match=f"pk={bad.pk}"):

@@ -9,6 +9,12 @@ def test_credentials_in_stream_urls_are_redacted():
     )
 
 
+def test_passwords_with_url_characters_are_redacted():
+    line = redact("rtsp://admin:p@ss/w:rd#1?x@203.0.113.5:554/live")
+    assert "ss/w" not in line and "rd#1" not in line
+    assert line.endswith("@203.0.113.5:554/live")
+
+
 def test_key_value_secrets_are_redacted():
     assert "hunter2" not in redact("login failed password=hunter2 user=admin")
     assert "EAAG" not in redact('{"access_token": "EAAGxyz"}')

@@ -13,7 +13,7 @@ from decimal import Decimal
 import pytest
 from django.urls import reverse
 
-from owners.models import EnrolmentState, Membership, MemberRole
+from owners.models import EnrolmentState, MemberRole, Membership
 from police.models import OfficerRole, UnitLevel
 from tests.conftest import give_totp
 from tests.factories import (
@@ -26,6 +26,7 @@ from tests.factories import (
     RecorderFactory,
     SiteFactory,
     UserFactory,
+    grant_consent,
     region_tree,
 )
 
@@ -48,9 +49,14 @@ def world():
 
     owner_user = UserFactory()
     owner = OwnerFactory(member=owner_user)
-    site = SiteFactory(owner=owner, village=village, latitude=Decimal("-6.2"), longitude=Decimal("106.5"))
+    site = SiteFactory(
+        owner=owner, village=village, latitude=Decimal("-6.2"), longitude=Decimal("106.5")
+    )
     camera = CameraFactory(recorder=RecorderFactory(site=site))
-    enrolment = EnrolmentFactory(camera=camera, program=ProgramFactory(unit=polres), state=EnrolmentState.SUBMITTED)
+    enrolment = EnrolmentFactory(
+        camera=camera, program=ProgramFactory(unit=polres), state=EnrolmentState.SUBMITTED
+    )
+    grant_consent(camera, scopes="ad")  # listed, and live view for the Command Center
 
     member = UserFactory()
     Membership.objects.create(owner=owner, user=member, role=MemberRole.VIEWER)
@@ -159,7 +165,13 @@ def test_the_owner_dashboard_lists_only_the_users_own_sites(client, world):
 
 @pytest.mark.parametrize(
     ("role", "visible"),
-    [("polres", True), ("polda", True), ("other_station", False), ("owner", True), ("other_owner", False)],
+    [
+        ("polres", True),
+        ("polda", True),
+        ("other_station", False),
+        ("owner", True),
+        ("other_owner", False),
+    ],
 )
 def test_the_wagtail_admin_camera_list_is_scoped(client, world, role, visible):
     user = world["users"][role]
