@@ -131,7 +131,7 @@ def main() -> None:
     parser.add_argument(
         "--healthy-run", type=int, default=400, help="checks in the healthy-only run"
     )
-    parser.add_argument("--step-timeout", type=float, default=2.0)
+    parser.add_argument("--step-timeout", type=float, default=4.0)
     parser.add_argument("--frame-timeout", type=float, default=8.0)
     args = parser.parse_args()
 
@@ -223,6 +223,13 @@ def main() -> None:
             healthy_n = sum(by_kind.get("healthy", Counter()).values())
             print(f"\n== {label}: through the task engine, isolated pool ==")
             print("results by kind:", {k: dict(v) for k, v in by_kind.items()})
+            timed_out = Counter(
+                next((st["name"] for st in c.steps if not st["ok"]), "budget")
+                for c in done
+                if c.result_code == "no_response" and kind_of[c.recorder_id] != "silent"
+            )
+            if timed_out:
+                print("timeouts outside the silent peers, by step:", dict(timed_out))
             print(f"probes/s: {len(done) / wall:.1f}   (healthy probes/s: {healthy_n / wall:.1f}; "
                   f"{len(done)} probes in {wall:.2f} s, {args.concurrency} in flight)")  # fmt: skip
             print(f"probe time p50/p95: {statistics.median(times):.2f} s"
