@@ -176,10 +176,9 @@ def _recorder_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
 
 
 def _check_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
-    from connectivity.explanations import explain
-
     from connectivity import selectors as check_selectors
     from connectivity import services as check_services
+    from connectivity.explanations import explain
     from portal import netguard
 
     recorder = draft.recorder

@@ -256,7 +256,9 @@ def camera_update(*, camera: Camera, data: dict[str, Any], actor: Any) -> list[s
 
     Returns the names of the material fields that changed.
     """
-    before = {name: getattr(camera, name) for name in MATERIAL_FIELDS}
+    # Compare with the stored row: a bound ModelForm has already changed ``camera``.
+    stored = Camera.objects.select_for_update().get(pk=camera.pk)
+    before = {name: getattr(stored, name) for name in MATERIAL_FIELDS}
     for name, value in data.items():
         setattr(camera, name, value)
     camera.full_clean()
