@@ -69,6 +69,10 @@ class Worker:
             result = ProbeResult(
                 result_code="probe_crashed", detail={"error": type(error).__name__}
             )
+        # Closed transports release their sockets on the next loop turns: let them,
+        # so a finished probe holds no descriptor.
+        for _ in range(2):
+            await asyncio.sleep(0)
         jpeg = base64.b64encode(result.jpeg).decode() if result.jpeg else None
         self.send({"id": job_id, "event": "result", "result": result.to_dict(), "jpeg": jpeg})
 
