@@ -26,9 +26,12 @@ TEST_ABORT_STEP = "tcp_rtsp"
 
 def _setup(config: dict[str, Any]) -> None:
     from django.conf import settings
+    from django.utils.log import configure_logging
 
     for name, value in config.get("settings", {}).items():
         setattr(settings, name, value)
+    # The project's logging, with its filter that keeps credentials out of every line.
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
 
 
 class Worker:
