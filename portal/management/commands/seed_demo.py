@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management import call_command, get_commands
+from django.core.management.base import BaseCommand, CommandParser
+
+from police.demo.seed import DEMO_PASSWORD, demo_logins, demo_seed
+
+
+class Command(BaseCommand):
+    help = "Load realistic demo data (idempotent). --cameras N scales the generated cameras."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--cameras", type=int, default=400, help="generated demo cameras (default 400)")
+        parser.add_argument("--list-logins", action="store_true", help="print the demo logins and exit")
+        parser.add_argument("--print-password", action="store_true", help="print the demo password and exit")
+
+    def handle(self, *args: Any, cameras: int, list_logins: bool, print_password: bool, **options: Any) -> None:
+        if print_password:
+            self.stdout.write(DEMO_PASSWORD)
+            return
+        if list_logins:
+            for email, description in demo_logins():
+                self.stdout.write(f"{email:32} {description}")
+            return
+        if cameras < 0:
+            self.stderr.write("--cameras must be 0 or more")
+            raise SystemExit(2)
+        report = demo_seed(cameras=cameras)
+        # Apps that own other demo content provide their own idempotent command.
+        for command in ("cms_ensure_site", "consent_seed_terms"):
+            if command in get_commands():
+                call_command(command, verbosity=0)
+        self.stdout.write(
+            f"demo data: {report.regions} regions, {report.units} units, {report.programs} programs, "
+            f"{report.users} demo users, {report.owners_created} owners added, "
+            f"{report.cameras_total} generated cameras in total"
+        )
