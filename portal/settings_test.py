@@ -6,14 +6,14 @@ The database comes from DATABASE_URL like everywhere else (PostgreSQL in CI).
 import os
 
 os.environ.setdefault("SECRET_KEY", "test-only-not-secret")
-os.environ.setdefault(
-    "FIELD_ENCRYPTION_KEYS", "S6Yq2x0ZkQk2wTgqF3H3rj0cTqWJ0QmEfbq1Y8m5m0A="
-)
+os.environ.setdefault("FIELD_ENCRYPTION_KEYS", "S6Yq2x0ZkQk2wTgqF3H3rj0cTqWJ0QmEfbq1Y8m5m0A=")
 os.environ.setdefault("TASK_ENGINE", "immediate")
 os.environ.setdefault("CACHE_URL", "locmem")
+# Celery tests use their own Redis database (and their own queue per test).
+os.environ.setdefault("CELERY_BROKER_URL", "redis://127.0.0.1:6379/14")
 os.environ.setdefault("CONNECTIVITY_ALLOWED_NETWORKS", "127.0.0.0/8,::1/128")
 
-from portal.settings import *  # noqa: E402, F403
+from portal.settings import *  # noqa: F403
 
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 STORAGES["staticfiles"] = {  # noqa: F405

@@ -55,7 +55,7 @@ class CeleryBackend(BaseTaskBackend):
 
     def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
         self.validate_task(task)
-        task_result = TaskResult(
+        task_result: TaskResult = TaskResult(
             task=task,
             id=str(uuid.uuid4()),
             status=TaskResultStatus.READY,
@@ -76,9 +76,12 @@ class CeleryBackend(BaseTaskBackend):
         task = task_result.task
         arguments = [task.module_path, task_result.args, task_result.kwargs, self.alias]
         enqueued_at = task_result.enqueued_at or timezone.now()
-        app.backend.set(
+        # the Redis result backend: its client, as Celery's own set() calls the
+        # deprecated SETEX; the record lives as long as the result will
+        app.backend.client.set(
             ENQUEUED_PREFIX + task_result.id,
             json.dumps({"args": arguments, "enqueued_at": enqueued_at.isoformat()}),
+            ex=int(app.backend.expires or 86400),
         )
         app.send_task(
             RUN_TASK_NAME,
@@ -145,6 +148,4 @@ def status() -> EngineStatus:
                 _, pending, _ = queue.bind(channel).queue_declare()
     except Exception as exc:  # kombu raises per-transport errors
         return EngineStatus(engine="celery", reachable=False, pending=None, detail=str(exc))
-    return EngineStatus(
-        engine="celery", reachable=True, pending=pending, detail=str(queue.name)
-    )
+    return EngineStatus(engine="celery", reachable=True, pending=pending, detail=str(queue.name))

@@ -31,8 +31,7 @@ from django_q.models import Task as QTask
 from django_q.signals import pre_enqueue, pre_execute
 from django_q.signing import SignedPackage
 
-from portal.task_engines import EngineStatus
-from portal.task_engines import runner
+from portal.task_engines import EngineStatus, runner
 
 #: the function django-q2 calls; a Schedule row names it too.
 RUN_FUNC = "portal.task_engines.q2.run_django_task"
@@ -44,7 +43,7 @@ _current_task_id: str | None = None
 
 
 def _remember_task_id(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any) -> None:
-    global _current_task_id  # noqa: PLW0603 - one task at a time per worker process
+    global _current_task_id
     _current_task_id = task.get("id")
 
 
@@ -81,7 +80,7 @@ class Q2Backend(BaseTaskBackend):
     def enqueue(self, task: Task, args: Any, kwargs: Any) -> TaskResult:
         self.validate_task(task)
         now = timezone.now()
-        task_result = TaskResult(
+        task_result: TaskResult = TaskResult(
             task=task,
             id=uuid.uuid4().hex,  # django-q2 task ids are 32 characters
             status=TaskResultStatus.READY,

@@ -61,7 +61,7 @@ def run(
     task = load_task(module_path)
     started_at = timezone.now()
     this_worker = worker_id()
-    task_result = TaskResult(
+    task_result: TaskResult = TaskResult(
         task=task,
         id=result_id,
         status=TaskResultStatus.RUNNING,
@@ -119,7 +119,7 @@ def build_result(
     return_value: Any = None,
 ) -> TaskResult:
     """A ``TaskResult`` as read back from an engine's store."""
-    result = TaskResult(
+    result: TaskResult = TaskResult(
         task=load_task(module_path),
         id=result_id,
         status=status,
