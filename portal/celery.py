@@ -14,13 +14,31 @@ from datetime import timedelta
 from typing import Any
 
 from celery import Celery, Task
+from celery.backends.redis import RedisBackend
 from celery.beat import PersistentScheduler
 from celery.schedules import crontab
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
+
+class PolledRedisBackend(RedisBackend):
+    """Celery's Redis result backend, without a pub/sub subscription per sent task.
+
+    The stock backend subscribes the sending process to every task's result
+    channel so that ``AsyncResult.get()`` can block on it; ours polls
+    (``CeleryBackend.get_result``), and the subscription per enqueue costs more
+    than the enqueue itself. ``AsyncResult.get()`` still works: it subscribes
+    when it is called.
+    """
+
+    def on_task_call(self, producer: Any, task_id: str) -> None:
+        pass
+
+
 app = Celery("portal")
 app.config_from_object("django.conf:settings", namespace="CELERY")
+if str(app.conf.result_backend or "").startswith(("redis://", "rediss://")):
+    app.conf.result_backend = f"{__name__}:PolledRedisBackend+{app.conf.result_backend}"
 
 RUN_TASK_NAME = "portal.run_django_task"
 

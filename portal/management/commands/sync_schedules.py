@@ -74,7 +74,8 @@ class Command(BaseCommand):
         removed, _ = (
             Schedule.objects.filter(name__startswith=PREFIX).exclude(name__in=names).delete()
         )
-        self.stdout.write(
-            f"schedules: {created} created, {updated} updated, {unchanged} unchanged, "
-            f"{removed} removed"
-        )
+        if options["verbosity"] >= 1:
+            self.stdout.write(
+                f"schedules: {created} created, {updated} updated, {unchanged} unchanged, "
+                f"{removed} removed"
+            )
