@@ -8,6 +8,8 @@ admin is reachable only by signed-in staff with MFA.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csp import ContentSecurityPolicyMiddleware
@@ -17,7 +19,8 @@ ADMIN_PREFIX = "/admin/"
 
 
 def admin_policy() -> dict[str, list[str]]:
-    policy = {key: list(values) for key, values in settings.SECURE_CSP.items()}
+    configured: dict[str, Any] = dict(settings.SECURE_CSP)
+    policy = {key: list(values) for key, values in configured.items()}
     policy["script-src"] = [CSP.SELF, CSP.UNSAFE_INLINE]
     return policy
 

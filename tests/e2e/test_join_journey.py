@@ -20,7 +20,7 @@ from tests.connectivity.conftest import (  # noqa: F401  (fixtures)
     USERNAME,
     _probe_pool_stops_at_the_end,
     hd_rtsp_server,
-    make_device,  # noqa: F811
+    make_device,
     onvif_host,
 )
 from tests.factories import ProgramFactory, region_tree
