@@ -14,6 +14,8 @@ Prints probes/s, p50/p95 probe time, CPU seconds per probe (this process plus
 the probe workers; the fakes, gst-rtsp-server and PostgreSQL are not counted),
 peak RSS (this process plus workers) and open file descriptors before/after.
 It uses the test database ``test_<name>`` (created and migrated on first use).
+With TASK_ENGINE=q2 or celery the checks run in that engine's workers (start them
+against the same database); CPU, RSS and fd figures then cover only this process.
 """
 
 from __future__ import annotations
@@ -102,7 +104,7 @@ import sys, json
 from pathlib import Path
 from tests.fakes.rtsp_server import start_server, stop_server
 server = start_server(Path(sys.argv[1]), users={{{USERNAME!r}: {PASSWORD!r}}})
-print(json.dumps({{"port": server.port}}), flush=True)
+print(json.dumps({{"port": server.port, "pid": server.process.pid}}), flush=True)
 sys.stdin.read()
 stop_server(server)
 """
@@ -116,7 +118,8 @@ def start_rtsp_server() -> subprocess.Popen:
         stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, cwd=ROOT,
     )  # fmt: skip
     assert process.stdout is not None
-    process.port = json.loads(process.stdout.readline())["port"]  # type: ignore[attr-defined]
+    started = json.loads(process.stdout.readline())
+    process.port, process.gst_pid = started["port"], started["pid"]  # type: ignore[attr-defined]
     return process
 
 
@@ -125,8 +128,11 @@ def main() -> None:
     parser.add_argument("--recorders", type=int, default=200)
     parser.add_argument("--concurrency", type=int, default=200)
     parser.add_argument("--baseline", type=int, default=40, help="recorders in the sequential run")
-    parser.add_argument("--step-timeout", type=float, default=2.0)
-    parser.add_argument("--frame-timeout", type=float, default=4.0)
+    parser.add_argument(
+        "--healthy-run", type=int, default=400, help="checks in the healthy-only run"
+    )
+    parser.add_argument("--step-timeout", type=float, default=4.0)
+    parser.add_argument("--frame-timeout", type=float, default=8.0)
     args = parser.parse_args()
 
     import django
@@ -144,7 +150,7 @@ def main() -> None:
     connection.creation.create_test_db(keepdb=True, verbosity=0)
 
     from connectivity import isolation, tasks
-    from connectivity.models import Check
+    from connectivity.models import Check, CheckStatus
     from connectivity.probe import ProbeTarget, run_probe
     from tests.factories import RecorderFactory, SiteFactory
 
@@ -183,48 +189,71 @@ def main() -> None:
         single.delete()
 
         pids = [w.proc.pid for w in pool.workers]
-        fds_before = {pid: proc_stat(pid)[2] for pid in pids}
-        self_fds_before = len(os.listdir("/proc/self/fd"))
-        cpu_before = self_cpu() + sum(proc_stat(pid)[0] for pid in pids)
-
-        checks = [Check.objects.create(recorder=r) for r in recorders]
-        started = time.perf_counter()
-        tasks.run_checks.enqueue([c.pk for c in checks])
-        wall = time.perf_counter() - started
-
-        cpu = self_cpu() + sum(proc_stat(pid)[0] for pid in pids if Path(f"/proc/{pid}").exists())
-        cpu -= cpu_before
-        peak_rss_mb = (
-            resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-            + sum(proc_stat(pid)[1] for pid in pids)
-        ) / 1024
-        done = list(Check.objects.filter(pk__in=[c.pk for c in checks]))
-        by_kind: dict[str, Counter] = {}
-        times = [c.duration_ms / 1000 for c in done if c.duration_ms is not None]
-        firsts = [c.ms_to_first_frame for c in done if c.ms_to_first_frame is not None]
+        peers = [fakes.pid, rtsp.gst_pid]  # type: ignore[attr-defined]
         kind_of = {r.pk: k for r, k in zip(recorders, recorder_kinds, strict=True)}
-        for c in done:
-            by_kind.setdefault(kind_of[c.recorder_id], Counter())[c.result_code] += 1
-        healthy_n = sum(by_kind.get("healthy", Counter()).values())
-        print("\n== through the task engine, isolated pool ==")
-        print("results by kind:", {k: dict(v) for k, v in by_kind.items()})
-        print(f"probes/s: {len(done) / wall:.1f}   (healthy probes/s: {healthy_n / wall:.1f}; "
-              f"{len(done)} probes in {wall:.2f} s)")  # fmt: skip
-        print(
-            f"probe time p50/p95: {statistics.median(times):.2f} s"
-            f" / {percentile(times, 0.95):.2f} s"
+
+        def engine_run(label: str, batch: list) -> None:
+            fds_before = {pid: proc_stat(pid)[2] for pid in pids}
+            self_fds_before = len(os.listdir("/proc/self/fd"))
+            cpu_before = self_cpu() + sum(proc_stat(pid)[0] for pid in pids)
+            peer_cpu_before = sum(proc_stat(pid)[0] for pid in peers)
+            checks = [Check.objects.create(recorder=r) for r in batch]
+            started = time.perf_counter()
+            tasks.run_checks.enqueue([c.pk for c in checks])
+            # With a real engine (TASK_ENGINE=q2 or celery, its workers running) the
+            # batch runs elsewhere: wait until every check has finished.
+            unfinished = Check.objects.filter(pk__in=[c.pk for c in checks]).exclude(
+                status=CheckStatus.FINISHED
+            )
+            while unfinished.exists() and time.perf_counter() - started < 600:
+                time.sleep(0.05)
+            wall = time.perf_counter() - started
+            cpu = self_cpu() + sum(proc_stat(pid)[0] for pid in pids) - cpu_before
+            peer_cpu = sum(proc_stat(pid)[0] for pid in peers) - peer_cpu_before
+            peak_rss_mb = (
+                resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+                + sum(proc_stat(pid)[1] for pid in pids)
+            ) / 1024
+            done = list(Check.objects.filter(pk__in=[c.pk for c in checks]))
+            by_kind: dict[str, Counter] = {}
+            times = [c.duration_ms / 1000 for c in done if c.duration_ms is not None]
+            firsts = [c.ms_to_first_frame for c in done if c.ms_to_first_frame is not None]
+            for c in done:
+                by_kind.setdefault(kind_of[c.recorder_id], Counter())[c.result_code] += 1
+            healthy_n = sum(by_kind.get("healthy", Counter()).values())
+            print(f"\n== {label}: through the task engine, isolated pool ==")
+            print("results by kind:", {k: dict(v) for k, v in by_kind.items()})
+            timed_out = Counter(
+                next((st["name"] for st in c.steps if not st["ok"]), "budget")
+                for c in done
+                if c.result_code == "no_response" and kind_of[c.recorder_id] != "silent"
+            )
+            if timed_out:
+                print("timeouts outside the silent peers, by step:", dict(timed_out))
+            print(f"probes/s: {len(done) / wall:.1f}   (healthy probes/s: {healthy_n / wall:.1f}; "
+                  f"{len(done)} probes in {wall:.2f} s, {args.concurrency} in flight)")  # fmt: skip
+            print(f"probe time p50/p95: {statistics.median(times):.2f} s"
+                  f" / {percentile(times, 0.95):.2f} s")  # fmt: skip
+            if firsts:
+                print(f"first frame p50/p95: {statistics.median(firsts):.0f} ms"
+                      f" / {percentile(firsts, 0.95):.0f} ms")  # fmt: skip
+            print(f"CPU per probe: {cpu / len(done) * 1000:.1f} ms (this process + {len(pids)} "
+                  f"workers); peers (fake devices, gst-rtsp-server): "
+                  f"{peer_cpu / len(done) * 1000:.1f} ms")  # fmt: skip
+            print(f"peak RSS: {peak_rss_mb:.0f} MB (this process + workers)")
+            fds_after = {pid: proc_stat(pid)[2] for pid in pids}
+            fds_self = len(os.listdir("/proc/self/fd"))
+            print(f"open fds: this process {self_fds_before} -> {fds_self}; "
+                  f"workers {fds_before} -> {fds_after}")  # fmt: skip
+
+        engine_run("mixed recorders", recorders)
+        healthy_recorders = [
+            r for r, k in zip(recorders, recorder_kinds, strict=True) if k == "healthy"
+        ]
+        engine_run(
+            "healthy only",
+            [healthy_recorders[i % len(healthy_recorders)] for i in range(args.healthy_run)],
         )
-        print(
-            f"first frame p50/p95: {statistics.median(firsts):.0f} ms"
-            f" / {percentile(firsts, 0.95):.0f} ms"
-        )
-        print(
-            f"CPU per probe: {cpu / len(done) * 1000:.1f} ms (this process + {len(pids)} workers)"
-        )
-        print(f"peak RSS: {peak_rss_mb:.0f} MB (this process + workers)")
-        fds_after = {pid: proc_stat(pid)[2] for pid in pids}
-        print(f"open fds: this process {self_fds_before} -> {len(os.listdir('/proc/self/fd'))}; "
-              f"workers {fds_before} -> {fds_after}")  # fmt: skip
 
         # --- naive sequential baseline: one probe after another, in this process -------------
         n = min(args.baseline, len(recorders))

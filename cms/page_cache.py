@@ -25,6 +25,7 @@ placeholder and every hit gets the visitor's own token.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import time
 from collections.abc import Callable
@@ -99,24 +100,52 @@ def mark_cacheable(request: HttpRequest) -> None:
 
 
 class PublicPageCacheMiddleware:
-    """Serve anonymous visitors' public pages from the cache (see module docstring)."""
+    """Serve anonymous visitors' public pages from the cache (see module docstring).
+
+    A hit is answered before URL resolution: only paths that Wagtail served (and
+    marked cacheable) are ever stored, so a stored path is a Wagtail page.
+    """
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        response = self.get_response(request)
-        key = getattr(request, "_cms_page_cache_key", None)
         if (
-            key is not None
-            and request.method == "GET"
+            request.method not in ("GET", "HEAD")
+            or page_cache_seconds() <= 0
+            or request.META.get("QUERY_STRING")
+            or settings.SESSION_COOKIE_NAME in request.COOKIES
+        ):
+            return self.get_response(request)
+        stamp, version = stamp_and_version()
+        where = hashlib.blake2b(
+            f"{request.get_host()}{request.path}".encode(errors="replace"), digest_size=16
+        ).hexdigest()
+        key = f"cms:page:{get_language()}:{where}:{stamp}"
+        found = _local_get(key, version)
+        if found is None:
+            entry = cache.get(key)
+            if entry is not None and entry[0] == version:
+                found = entry[1], entry[2]
+                _local_set(key, version, *found)
+        if found is not None:
+            content_type, content = found
+            if CSRF_PLACEHOLDER in content:
+                content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
+            return HttpResponse(content, content_type=content_type)
+
+        response = self.get_response(request)
+        if (
+            request.method == "GET"
+            and getattr(request, "_cms_page_served", False)
             and getattr(request, "_cms_page_cacheable", False)
             and response.status_code == 200
             and not response.streaming
             and not response.has_header("Cache-Control")
             and response.get("Content-Type", "").startswith("text/html")
+            # a page that used the CSP nonce cannot be served again with another
+            and not getattr(request, "_csp_nonce", None)
         ):
-            version = request._cms_page_cache_version  # type: ignore[attr-defined]
             content = CSRF_INPUT.sub(rb"\1" + CSRF_PLACEHOLDER + rb"\3", response.content)
             cache.set(key, (version, response["Content-Type"], content), page_cache_seconds())
             _local_set(key, version, response["Content-Type"], content)
@@ -124,27 +153,6 @@ class PublicPageCacheMiddleware:
 
     def process_view(
         self, request: HttpRequest, view_func: Callable[..., Any], view_args: Any, view_kwargs: Any
-    ) -> HttpResponse | None:
-        if (
-            view_func is not wagtail_views.serve
-            or request.method not in ("GET", "HEAD")
-            or request.META.get("QUERY_STRING")
-            or settings.SESSION_COOKIE_NAME in request.COOKIES
-        ):
-            return None
-        stamp, version = stamp_and_version()
-        key = f"cms:page:{get_language()}:{request.get_host()}:{request.path}:{stamp}"
-        found = _local_get(key, version)
-        if found is None:
-            entry = cache.get(key)
-            if entry is not None and entry[0] == version:
-                found = entry[1], entry[2]
-                _local_set(key, version, *found)
-        if found is None:
-            request._cms_page_cache_key = key  # type: ignore[attr-defined]
-            request._cms_page_cache_version = version  # type: ignore[attr-defined]
-            return None
-        content_type, content = found
-        if CSRF_PLACEHOLDER in content:
-            content = content.replace(CSRF_PLACEHOLDER, get_token(request).encode())
-        return HttpResponse(content, content_type=content_type)
+    ) -> None:
+        if view_func is wagtail_views.serve:
+            request._cms_page_served = True  # type: ignore[attr-defined]

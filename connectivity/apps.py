@@ -5,8 +5,3 @@ from django.utils.translation import gettext_lazy as _
 class ConnectivityConfig(AppConfig):
     name = "connectivity"
     verbose_name = _("Uji koneksi")
-
-    def ready(self) -> None:
-        from connectivity import periodic
-
-        periodic.register()

@@ -255,6 +255,24 @@ WARNINGS: dict[str, Promise] = {
 }
 
 
+STEP_LABELS: dict[str, Promise] = {
+    "resolve": _("Mencari dan memeriksa alamat"),
+    "tcp_onvif": _("Membuka port ONVIF"),
+    "tcp_rtsp": _("Membuka port RTSP"),
+    "onvif_time": _("Membaca jam perekam"),
+    "onvif_device_info": _("Masuk dan membaca info perangkat"),
+    "onvif_services": _("Mencari layanan media"),
+    "onvif_profiles": _("Membaca profil video"),
+    "onvif_stream_uri": _("Meminta alamat aliran video"),
+    "onvif_snapshot_uri": _("Meminta alamat cuplikan"),
+    "rtsp_first_frame": _("Membuka video dan membaca gambar pertama"),
+}
+
+
+def step_label(name: str) -> str:
+    return str(STEP_LABELS.get(name, name))
+
+
 def explain(code: str, detail: dict[str, Any] | None = None) -> dict[str, str]:
     """Title, text and next step for ``code`` in the active language."""
     explanation = EXPLANATIONS.get(code) or EXPLANATIONS["probe_crashed"]

@@ -214,7 +214,7 @@ class ProbePool:
             worker.jobs.clear()
             crashed = worker.solo or len(orphans) == 1
             for job in orphans:
-                if crashed:
+                if crashed or self.closed:
                     logger.warning(
                         "probe worker died (exit %s) on one check", worker.proc.returncode
                     )
@@ -224,7 +224,7 @@ class ProbePool:
                         detail={"exit": worker.proc.returncode},
                     )
                     job.events.put(("result", job.key, result))
-                elif not self.closed:
+                else:
                     job.solo = True
                     job.steps = []
                     job.events.put(("restart", job.key, None))

@@ -32,7 +32,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import quote, urlsplit
 
 from connectivity import brands
 from connectivity.explanations import PASSED
@@ -45,6 +45,7 @@ CLOCK_SKEW_LIMIT_S = 60.0
 LOW_FPS = 10.0
 MIN_HEIGHT = 720
 MAX_RTSP_CANDIDATES = 6
+MIN_SCRUB_LENGTH = 6
 
 
 @dataclass
@@ -124,12 +125,10 @@ class StepFailed(Exception):
 
 
 def scrub(text: str, password: str) -> str:
-    """``text`` without the password (Xiongmai paths carry it) or URI credentials."""
-    if password:
-        text = text.replace(password, "***")
-        from urllib.parse import quote
-
-        text = text.replace(quote(password, safe=""), "***")
+    """A second guard behind ``rtsp.redact_uri``: no user information, and no password
+    long enough to be recognised (a short one would mangle digits of the address)."""
+    if len(password) >= MIN_SCRUB_LENGTH:
+        text = text.replace(password, "***").replace(quote(password, safe=""), "***")
     parts = urlsplit(text)
     if parts.scheme and "@" in parts.netloc:
         text = text.replace(parts.netloc, parts.netloc.rsplit("@", 1)[1], 1)

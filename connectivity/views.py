@@ -14,7 +14,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from connectivity import selectors, services
 from connectivity.brands import brand_profile
-from connectivity.explanations import explain, warning_text
+from connectivity.explanations import explain, step_label, warning_text
 from connectivity.models import Check
 from portal import netguard, roles
 
@@ -24,6 +24,7 @@ POLL_SECONDS = 1
 def _check_context(check: Check) -> dict[str, object]:
     return {
         "check": check,
+        "steps": [{**step, "label": step_label(step.get("name", ""))} for step in check.steps],
         "explanation": explain(check.result_code, check.detail) if check.finished else None,
         "warning_texts": [warning_text(code) for code in check.warnings],
         "poll_seconds": POLL_SECONDS,

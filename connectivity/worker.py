@@ -26,9 +26,12 @@ TEST_ABORT_STEP = "tcp_rtsp"
 
 def _setup(config: dict[str, Any]) -> None:
     from django.conf import settings
+    from django.utils.log import configure_logging
 
     for name, value in config.get("settings", {}).items():
         setattr(settings, name, value)
+    # The project's logging, with its filter that keeps credentials out of every line.
+    configure_logging(settings.LOGGING_CONFIG, settings.LOGGING)
 
 
 class Worker:
@@ -69,6 +72,10 @@ class Worker:
             result = ProbeResult(
                 result_code="probe_crashed", detail={"error": type(error).__name__}
             )
+        # Closed transports release their sockets on the next loop turns: let them,
+        # so a finished probe holds no descriptor.
+        for _ in range(2):
+            await asyncio.sleep(0)
         jpeg = base64.b64encode(result.jpeg).decode() if result.jpeg else None
         self.send({"id": job_id, "event": "result", "result": result.to_dict(), "jpeg": jpeg})
 

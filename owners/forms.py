@@ -214,7 +214,7 @@ class BaseJoinCameraFormSet(forms.BaseFormSet):
         for index, form in enumerate(self.forms):
             if not form.has_changed() and index >= self.initial_form_count():
                 continue
-            if self.can_delete and self._should_delete_form(form):
+            if self.can_delete and getattr(form, "cleaned_data", {}).get("DELETE"):
                 continue
             channel = form.cleaned_data.get("channel") if hasattr(form, "cleaned_data") else None
             if channel is None:
@@ -230,7 +230,7 @@ class BaseJoinCameraFormSet(forms.BaseFormSet):
 JoinCameraFormSet = forms.formset_factory(
     JoinCameraForm,
     formset=BaseJoinCameraFormSet,
-    extra=0,
+    extra=1,
     can_delete=True,
     max_num=64,
     validate_max=True,

@@ -80,7 +80,7 @@ def join_step(request: HttpRequest, draft_id: int, step: str) -> HttpResponse:
         return redirect("owners:dashboard")
     if not draft.can_open(step):
         return _step_url(draft, draft.reached)
-    handler = STEP_HANDLERS[step]
+    handler = STEP_HANDLERS[JoinStep(step)]
     return handler(request, draft)
 
 

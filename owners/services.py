@@ -265,7 +265,9 @@ def camera_update(*, camera: Camera, data: dict[str, Any], actor: Any) -> list[s
     camera.save()
     changed = [name for name in MATERIAL_FIELDS if getattr(camera, name) != before[name]]
     if changed:
-        labels = ", ".join(str(Camera._meta.get_field(name).verbose_name) for name in changed)
+        labels = ", ".join(
+            str(getattr(Camera._meta.get_field(name), "verbose_name", name)) for name in changed
+        )
         for enrolment in camera.enrolments.filter(state__in=REVIEWED_STATES):
             enrolment_transition(
                 enrolment=enrolment,

@@ -7,6 +7,7 @@ do not understand.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -66,12 +67,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # Wagtail's database search on PostgreSQL
     "django_htmx",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "portal.csp.SiteContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -155,6 +157,12 @@ TASK_BACKENDS = {
 }
 TASKS = {"default": {"BACKEND": TASK_BACKENDS[TASK_ENGINE], "QUEUES": []}}
 
+# django-q2 with its ORM broker. Defaults tuned in bench/tasks_bench.py (see
+# docs/operations.md, "Task engines"): persistent DB connections (DB_CONN_MAX_AGE)
+# matter most; results are kept (save_limit 0 = no pruning at every save, which
+# costs a locked scan of the results table) and pruned daily by
+# portal.tasks.prune_task_results; failed tasks are not retried (a retried
+# WhatsApp send reaches the citizen twice), only lost ones are.
 Q_CLUSTER = {
     "name": "cctvwarga",
     "orm": "default",
@@ -162,19 +170,27 @@ Q_CLUSTER = {
     "timeout": env_int("Q2_TIMEOUT", 120),
     "retry": env_int("Q2_RETRY", 150),
     "max_attempts": 3,
+    "ack_failures": True,
     "bulk": env_int("Q2_BULK", 20),
     "poll": float(env_str("Q2_POLL", "0.05")),
     "queue_limit": env_int("Q2_QUEUE_LIMIT", 100),
-    "save_limit": env_int("Q2_SAVE_LIMIT", 1000),
+    "save_limit": env_int("Q2_SAVE_LIMIT", 0),
     "catch_up": False,
     "label": "Tugas latar (django-q2)",
 }
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+CELERY_RESULT_EXTENDED = True  # results carry the task path and arguments (get_result)
+CELERY_RESULT_EXPIRES = timedelta(days=env_int("CELERY_RESULT_DAYS", 7))
+CELERY_TASK_TRACK_STARTED = env_bool("CELERY_TRACK_STARTED", True)  # RUNNING in get_result
 CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 300)
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 4)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_TIMEZONE = "Asia/Jakarta"  # the same as TIME_ZONE below (beat's DailyAt)
+CELERY_BEAT_SCHEDULER = "portal.celery:PeriodicRegistryScheduler"
+CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 
 # --- auth -------------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
@@ -358,6 +374,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Public site (cms): how long progress aggregates and whole pages stay cached, and
+# how often a web process re-reads the change stamp (0 turns the page cache off).
+PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 
 from django.utils.csp import CSP  # noqa: E402
 

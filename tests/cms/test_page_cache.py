@@ -84,3 +84,11 @@ def test_each_language_has_its_own_cached_page(client, home):
     assert '<html lang="id">' in client.get("/program/mataraksa/").content.decode()
     assert '<html lang="en">' in client.get("/en/program/mataraksa/").content.decode()
     assert '<html lang="id">' in client.get("/program/mataraksa/").content.decode()
+
+
+def test_the_page_cache_can_be_turned_off(client, home, settings):
+    settings.PAGE_CACHE_SECONDS = 0
+
+    client.get("/program/mataraksa/")
+
+    assert cached_page_keys() == []

@@ -141,3 +141,17 @@ def test_a_new_program_gets_its_page_when_the_tree_is_ensured_again(db, home):
 
     assert ProgramPage.objects.get(program=later).url_path.endswith("/program/blitar-aman/")
     assert program_page_ensure(program=later) == ProgramPage.objects.get(program=later)
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/program/%00/peta.json",
+        "/program/..%2f..%2fetc/peta.json",
+        "/program/" + "a" * 300 + "/",
+        "/program/mataraksa/peta/tidak-ada/",
+        "/en/program/tidak-ada/peta/",
+    ],
+)
+def test_garbage_paths_are_not_found(client, home, path):
+    assert client.get(path).status_code == 404

@@ -61,3 +61,13 @@ def test_the_port_is_named_in_the_port_closed_explanation():
 
 def test_warnings_have_texts():
     assert {"h265_only", "low_fps", "low_resolution", "clock_skew"} <= set(WARNINGS)
+
+
+def test_scrubbing_hides_credentials_but_never_mangles_the_address():
+    from connectivity.probe import scrub
+
+    assert scrub("rtsp://127.0.0.1:554/live", "1") == "rtsp://127.0.0.1:554/live"
+    assert scrub("rtsp://u:p@127.0.0.1:554/x", "p") == "rtsp://127.0.0.1:554/x"
+    assert scrub("rtsp://h:554/user=a&password=s3cret!&channel=1", "s3cret!") == (
+        "rtsp://h:554/user=a&password=***&channel=1"
+    )

@@ -12,7 +12,13 @@ from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatus
 from owners.models import EnrolmentState
 from portal import netguard
 from tests.connectivity.conftest import PASSWORD, USERNAME
-from tests.factories import EnrolmentFactory, RecorderFactory, UserFactory
+from tests.factories import (
+    CameraFactory,
+    EnrolmentFactory,
+    RecorderFactory,
+    UserFactory,
+    grant_consent,
+)
 from tests.fakes.onvif_device import FakeProfile
 
 pytestmark = pytest.mark.django_db
@@ -76,7 +82,20 @@ def test_going_offline_is_recorded_once(healthy_recorder, closed_port):
     assert Check.objects.get(pk=check.pk).detail["port"] == closed_port
 
 
+def test_the_first_frame_is_kept_when_consent_allows_snapshots(healthy_recorder):
+    camera = CameraFactory(recorder=healthy_recorder, channel=1)
+    grant_consent(camera, scopes="ae")
+    check = Check.objects.create(recorder=healthy_recorder)
+    tasks.run_check.enqueue(check.pk)
+
+    check.refresh_from_db()
+    assert check.snapshot.name.endswith(f"check-{check.pk}.jpg")
+    with check.snapshot.open("rb") as jpeg:
+        assert jpeg.read(2) == b"\xff\xd8"
+
+
 def test_the_first_frame_is_discarded_without_snapshot_consent(healthy_recorder):
+    grant_consent(CameraFactory(recorder=healthy_recorder, channel=1), scopes="a")
     check = Check.objects.create(recorder=healthy_recorder)
     tasks.run_check.enqueue(check.pk)
 

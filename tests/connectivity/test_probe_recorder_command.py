@@ -47,6 +47,8 @@ def test_a_passing_recorder_prints_the_contract_and_exits_0(make_device, hd_rtsp
     (stream,) = data["streams"]
     assert set(stream) == {"uri", "codec", "width", "height", "fps"}
     assert stream["uri"] == f"rtsp://127.0.0.1:{hd_rtsp_server.port}/Streaming/Channels/101"
+    # The worker logs through the project's logging; no line carries the password.
+    assert f"RTSP rtsp://127.0.0.1:{hd_rtsp_server.port}/Streaming/Channels/101" in done.stderr
     assert PASSWORD not in done.stdout + done.stderr
 
 

@@ -43,7 +43,7 @@ def test_the_owner_starts_a_check_and_follows_it_to_the_explanation(
     detail = client.get(started.url)
     assert detail.status_code == 200
     assert "Perekam lolos uji" in detail.text
-    assert "rtsp_first_frame" in detail.text
+    assert "Membuka video dan membaca gambar pertama" in detail.text
     assert "hx-get" not in detail.text  # finished: no more polling
     assert "/static/vendor/htmx/htmx.min.js" in detail.text
     assert PASSWORD not in detail.text
@@ -62,7 +62,7 @@ def test_a_running_check_polls_its_progress_partial(client, owner_user, recorder
     assert partial.status_code == 200
     assert partial.text.lstrip().startswith('<section id="check-progress"')
     assert f'hx-get="{reverse("connectivity:check-progress", args=[check.pk])}"' in partial.text
-    assert "resolve" in partial.text
+    assert "Mencari dan memeriksa alamat" in partial.text
     assert "<html" not in partial.text
 
     tasks.run_check.enqueue(check.pk)  # a RUNNING check is picked up and finished

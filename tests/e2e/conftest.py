@@ -111,12 +111,14 @@ def shot() -> Callable[[Page, str], Path]:
 
 
 @pytest.fixture(scope="session", autouse=True)
-def _static_root_exists(tmp_path_factory) -> Iterator[None]:
+def _live_server_settings(tmp_path_factory) -> Iterator[None]:
     # WhiteNoise warns (an error here) when STATIC_ROOT does not exist; the live
     # server loads the middleware once per session, before function fixtures.
     from django.conf import settings
 
-    previous = settings.STATIC_ROOT
+    previous = settings.STATIC_ROOT, getattr(settings, "PAGE_CACHE_MEMO_SECONDS", None)
     settings.STATIC_ROOT = tmp_path_factory.mktemp("static")
+    # Each journey builds new data: the page cache must see it at once.
+    settings.PAGE_CACHE_MEMO_SECONDS = 0
     yield
-    settings.STATIC_ROOT = previous
+    settings.STATIC_ROOT, settings.PAGE_CACHE_MEMO_SECONDS = previous

@@ -51,6 +51,8 @@ def public_site():
 
 
 def test_a_visitor_follows_a_program_from_home_to_the_map(live_server, phone, shot, public_site):
+    failed: list[str] = []
+    phone.on("requestfailed", lambda request: failed.append(request.url))
     phone.goto(live_server.url + "/")
     expect(phone.locator("h1")).to_contain_text("Kamera warga")
     card = phone.locator(".program-card", has_text="Mataraksa")
@@ -84,6 +86,7 @@ def test_a_visitor_follows_a_program_from_home_to_the_map(live_server, phone, sh
     # the village circles are drawn from the aggregate data.
     expect(phone.locator("#map")).to_have_attribute("data-ready", "true")
     expect(phone.locator(".leaflet-interactive")).to_have_count(2)
+    assert any(url.startswith("https://tile.openstreetmap.org/") for url in failed)
     shot(phone, "public-map")
 
 
