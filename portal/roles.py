@@ -278,6 +278,16 @@ def user_has_mfa(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def _without_language(path: str) -> str:
+    """``/en/accounts/...`` -> ``/accounts/...``: exemptions hold in every language."""
+    from django.utils.translation import get_language_from_path
+
+    language = get_language_from_path(path)
+    if language and path.startswith(f"/{language}/"):
+        return path[len(language) + 1 :]
+    return path
+
+
 class StaffMFAMiddleware:
     """Police staff must enrol a TOTP authenticator before they see any page."""
 
@@ -289,7 +299,7 @@ class StaffMFAMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not _without_language(request.path).startswith(MFA_EXEMPT_PREFIXES)
             and (is_police_staff(user) or user.is_staff)
             and not user_has_mfa(user)
         ):
