@@ -33,6 +33,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import DatabaseError
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils.translation import get_language
@@ -99,6 +100,9 @@ def mark_cacheable(request: HttpRequest) -> None:
     request._cms_page_cacheable = True  # type: ignore[attr-defined]
 
 
+NEVER_CACHED_PREFIXES = ("/healthz", "/admin/", "/static/", "/media/", "/whatsapp/", "/i18n/")
+
+
 class PublicPageCacheMiddleware:
     """Serve anonymous visitors' public pages from the cache (see module docstring).
 
@@ -115,9 +119,14 @@ class PublicPageCacheMiddleware:
             or page_cache_seconds() <= 0
             or request.META.get("QUERY_STRING")
             or settings.SESSION_COOKIE_NAME in request.COOKIES
+            or request.path.startswith(NEVER_CACHED_PREFIXES)
         ):
             return self.get_response(request)
-        stamp, version = stamp_and_version()
+        try:
+            stamp, version = stamp_and_version()
+        except DatabaseError:
+            # The page itself (or /healthz) reports the outage; the cache never 500s.
+            return self.get_response(request)
         where = hashlib.blake2b(
             f"{request.get_host()}{request.path}".encode(errors="replace"), digest_size=16
         ).hexdigest()
