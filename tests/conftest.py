@@ -8,6 +8,17 @@ def _media_in_tmp(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
 
 
+@pytest.fixture(autouse=True)
+def _indonesian_by_default():
+    """Each test starts in Indonesian: a request to /en/... leaves English active in
+    the thread, and reverse() would then build /en/ URLs for the next test."""
+    from django.utils import translation
+
+    translation.activate("id")
+    yield
+    translation.deactivate()
+
+
 def give_totp(user) -> None:
     """Enrol a TOTP authenticator, as police staff must before seeing any page."""
     from allauth.mfa.models import Authenticator
