@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import importlib
-
 from django.conf import settings
 from django.tasks import task
 
 from connectivity import services
+from portal import periodic
 
 RECHECK_EVERY_MINUTES = 60
 
@@ -32,22 +31,8 @@ def recheck_connected_recorders() -> int:
     return len(services.recheck_schedule())
 
 
-def _register_periodic() -> bool:
-    """Declare the hourly re-check with the project's periodic registry.
-
-    Boundary: ``portal/periodic.py`` comes with the task-engine work; until it is
-    merged this does nothing and the task can be run by hand.
-    """
-    try:
-        periodic = importlib.import_module("portal.periodic")
-    except ImportError:
-        return False
-    periodic.register(
-        recheck_connected_recorders,
-        schedule=periodic.Every(minutes=RECHECK_EVERY_MINUTES),
-        name="connectivity.recheck_connected_recorders",
-    )
-    return True
-
-
-_register_periodic()
+periodic.register(
+    recheck_connected_recorders,
+    schedule=periodic.Every(minutes=RECHECK_EVERY_MINUTES),
+    name="connectivity.recheck_connected_recorders",
+)
