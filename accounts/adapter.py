@@ -40,17 +40,29 @@ class IndonesianPhoneField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def save_user(self, request: Any, user: Any, form: Any, commit: bool = True) -> Any:
+        user = super().save_user(request, user, form, commit=False)
+        # Email is optional but unique: "no email" is NULL, never "".
+        user.email = user.email or None
+        user.full_name = form.cleaned_data.get("full_name", "")[:150]
+        if commit:
+            user.save()
+        return user
+
     def phone_form_field(self, **kwargs: Any) -> Any:
         return IndonesianPhoneField(**kwargs)
 
     def set_phone(self, user: AbstractBaseUser, phone: str, verified: bool) -> None:
-        assert isinstance(user, User)
+        if not isinstance(user, User):
+            raise TypeError("AccountAdapter works with accounts.User")
         user.phone = phone
         user.phone_verified = verified
-        user.save(update_fields=["phone", "phone_verified"])
+        if user.pk is not None:  # during sign-up the user is saved by save_user
+            user.save(update_fields=["phone", "phone_verified"])
 
     def get_phone(self, user: AbstractBaseUser) -> tuple[str, bool] | None:
-        assert isinstance(user, User)
+        if not isinstance(user, User):
+            raise TypeError("AccountAdapter works with accounts.User")
         if user.phone:
             return user.phone, user.phone_verified
         return None
@@ -70,4 +82,4 @@ class AccountAdapter(DefaultAccountAdapter):
             phone_code_send(phone=phone, code=code)
             return
         # Development delivery: the code goes to the console of the web process only.
-        print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)  # noqa: T201
+        print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)

@@ -22,5 +22,5 @@ class SignupExtraForm(forms.Form):
         return cleaned
 
     def signup(self, request: HttpRequest, user: AbstractBaseUser) -> None:
-        user.full_name = self.cleaned_data["full_name"]  # type: ignore[attr-defined]
-        user.save(update_fields=["full_name"])
+        # The adapter's save_user stores full_name; nothing more to save here.
+        return None

@@ -38,7 +38,7 @@ class User(AbstractUser):
     """
 
     username = None  # type: ignore[assignment]
-    email = models.EmailField(_("email"), unique=True, null=True, blank=True)
+    email = models.EmailField(_("email"), unique=True, null=True, blank=True)  # type: ignore[assignment]
     phone = models.CharField(_("nomor telepon"), max_length=20, unique=True, null=True, blank=True)
     phone_verified = models.BooleanField(_("telepon terverifikasi"), default=False)
     full_name = models.CharField(_("nama lengkap"), max_length=150, blank=True)
@@ -46,7 +46,7 @@ class User(AbstractUser):
     USERNAME_FIELD = "email"
     REQUIRED_FIELDS: ClassVar[list[str]] = []
 
-    objects = UserManager()  # type: ignore[misc]
+    objects = UserManager()  # type: ignore[misc, assignment]
 
     class Meta:
         verbose_name = _("pengguna")

@@ -7,9 +7,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-INVALID_PHONE = _(
-    "Nomor telepon tidak valid. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890."
-)
+INVALID_PHONE = _("Nomor telepon tidak valid. Tulis seperti 0812 3456 7890 atau +62 812 3456 7890.")
 
 
 def normalize_phone(raw: str, *, region: str | None = None) -> str:

@@ -42,15 +42,16 @@ ensure_env() {
 # Development keys live in var/dev.env so that encrypted demo data stays readable
 # across runs. Production sets SECRET_KEY and FIELD_ENCRYPTION_KEYS itself.
 ensure_dev_keys() {
-    mkdir -p var
-    if [ ! -f var/dev.env ]; then
-        .venv/bin/python - > var/dev.env <<'PY'
+    local dir="${VAR_DIR:-$ROOT/var}"
+    mkdir -p "$dir"
+    if [ ! -f "$dir/dev.env" ]; then
+        .venv/bin/python - > "$dir/dev.env" <<'PY'
 import secrets
 from cryptography.fernet import Fernet
 print(f"SECRET_KEY={secrets.token_urlsafe(50)}")
 print(f"FIELD_ENCRYPTION_KEYS={Fernet.generate_key().decode()}")
 PY
-        chmod 600 var/dev.env
+        chmod 600 "$dir/dev.env"
     fi
-    set -a; . var/dev.env; set +a
+    set -a; . "$dir/dev.env"; set +a
 }

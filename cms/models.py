@@ -1,13 +1,52 @@
-"""Wagtail pages of the public site."""
+"""Wagtail pages of the public site.
+
+Tree: HomePage > ProgramIndexPage ("program") > ProgramPage (one per police
+program), HomePage > NewsIndexPage ("berita") > ArticlePage, plus StandardPage
+(privacy notice) and FaqPage under the home page. ``cms.services.site_tree_ensure``
+builds the default tree.
+"""
 
 from __future__ import annotations
 
+from typing import Any
+
+from django.conf import settings
 from django.db import models
+from django.http import Http404, HttpRequest, HttpResponse
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
+from wagtail.contrib.routable_page.models import RoutablePageMixin, path
+from wagtail.fields import RichTextField, StreamField
 from wagtail.models import Page
 from wagtail.search import index
+
+from cms.blocks import BodyBlock, FaqStreamBlock
+from police import selectors as police_selectors
+from police.models import Program, ProgramStatus
+
+PUBLIC_STATUSES = (ProgramStatus.ACTIVE, ProgramStatus.CLOSED)
+
+
+def program_cards(pages: list[ProgramPage]) -> list[dict[str, Any]]:
+    """What a program card shows: the page, its program, progress and area centroid."""
+    programs = [p.program for p in pages]
+    progresses = police_selectors.programs_progress(programs=programs)
+    centroids = police_selectors.programs_centroids(programs=programs)
+    cards = []
+    for page in pages:
+        point = centroids.get(page.program_id)
+        cards.append(
+            {
+                "page": page,
+                "program": page.program,
+                "progress": progresses[page.program_id],
+                "latitude": point[0] if point else None,
+                "longitude": point[1] if point else None,
+            }
+        )
+    return cards
 
 
 class HomePage(Page):
@@ -17,7 +56,210 @@ class HomePage(Page):
     content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
     search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
     parent_page_types = ["wagtailcore.Page"]
+    subpage_types = ["cms.ProgramIndexPage", "cms.NewsIndexPage", "cms.StandardPage", "cms.FaqPage"]
     max_count = 1
 
     class Meta:
         verbose_name = _("beranda")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        program_pages = list(
+            ProgramPage.objects.live()
+            .public()
+            .filter(program__status__in=PUBLIC_STATUSES)
+            .select_related("program__unit")
+            .order_by("title")
+        )
+        context["program_cards"] = program_cards(program_pages)
+        context["totals"] = police_selectors.progress_totals(
+            programs=[p.program for p in program_pages]
+        )
+        context["news"] = ArticlePage.objects.live().public().order_by("-date", "-pk")[:3]
+        return context
+
+
+class ProgramIndexPage(Page):
+    intro = models.CharField(_("pengantar"), max_length=255, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ProgramPage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("daftar program")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        pages = list(
+            ProgramPage.objects.child_of(self)
+            .live()
+            .public()
+            .filter(program__status__in=PUBLIC_STATUSES)
+            .select_related("program__unit")
+        )
+        context["program_cards"] = program_cards(pages)
+        return context
+
+
+class ProgramPage(RoutablePageMixin, Page):
+    """The public page of one police program, with its live progress and map."""
+
+    program = models.OneToOneField(
+        Program, verbose_name=_("program"), on_delete=models.PROTECT, related_name="page"
+    )
+    intro = models.CharField(_("pengantar"), max_length=255, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("isi"), blank=True)
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("program"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.ProgramIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("halaman program")
+
+    def progress_context(self) -> dict[str, Any]:
+        if self.program.status not in PUBLIC_STATUSES:
+            raise Http404
+        return {
+            "program": self.program,
+            "progress": police_selectors.program_progress(program=self.program),
+            "villages": police_selectors.program_progress_by_village(program=self.program),
+        }
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context.update(self.progress_context())
+        by_state = context["progress"].by_state
+        context["stages"] = [
+            (state, title, text, by_state.get(state, 0)) for state, title, text in STAGES
+        ]
+        context["map_url"] = self.get_url(request) + self.reverse_subpage("map")
+        context["map_data_url"] = reverse("cms:program-map-data", args=(self.program.slug,))
+        context["map_tile_url"] = settings.MAP_TILE_URL
+        context["news"] = (
+            ArticlePage.objects.live().public().filter(program=self.program).order_by("-date")[:5]
+        )
+        return context
+
+    @path("peta/", name="map")
+    def map_route(self, request: HttpRequest) -> HttpResponse:
+        return self.render(request, template="cms/program_map_page.html")
+
+
+# The stages explained on every program page; the keys are enrolment states.
+STAGES = [
+    (
+        "submitted",
+        _("Diajukan"),
+        _("Anda mendaftarkan kamera dan menyetujui ketentuan berbagi data."),
+    ),
+    (
+        "checked",
+        _("Lolos uji koneksi"),
+        _("Sistem memeriksa bahwa perekam bisa dihubungi dan gambarnya terbaca."),
+    ),
+    (
+        "verified",
+        _("Terverifikasi"),
+        _("Bhabinkamtibmas memeriksa lokasi dan arah kamera. Sejak tahap ini kamera dihitung."),
+    ),
+    (
+        "connected",
+        _("Terhubung ke Command Center"),
+        _("Kamera tersambung ke Command Center sesuai izin yang Anda berikan."),
+    ),
+    (
+        "stickered",
+        _("Berstiker"),
+        _("Petugas memasang stiker CCTV Warga sebagai tanda kamera ikut program."),
+    ),
+]
+
+
+class NewsIndexPage(Page):
+    intro = models.CharField(_("pengantar"), max_length=255, blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro")]
+    search_fields = [*Page.search_fields, index.SearchField("intro")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types = ["cms.ArticlePage"]
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("indeks berita")
+
+    def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context(request, *args, **kwargs)
+        context["articles"] = (
+            ArticlePage.objects.child_of(self).live().public().order_by("-date", "-pk")[:30]
+        )
+        return context
+
+
+class ArticlePage(Page):
+    """A news item; it may belong to a program, whose page then lists it."""
+
+    date = models.DateField(_("tanggal"), default=timezone.localdate)
+    intro = models.CharField(_("pengantar"), max_length=255, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("isi"), blank=True)
+    program = models.ForeignKey(
+        Program,
+        verbose_name=_("program"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+
+    content_panels = [
+        *Page.content_panels,
+        FieldPanel("date"),
+        FieldPanel("program"),
+        FieldPanel("intro"),
+        FieldPanel("body"),
+    ]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.NewsIndexPage"]
+    subpage_types: list[str] = []
+
+    class Meta:
+        verbose_name = _("berita")
+        verbose_name_plural = _("berita")
+
+
+class StandardPage(Page):
+    """A plain page, such as the privacy notice."""
+
+    intro = models.CharField(_("pengantar"), max_length=255, blank=True)
+    body = StreamField(BodyBlock(), verbose_name=_("isi"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.HomePage", "cms.StandardPage"]
+    subpage_types = ["cms.StandardPage"]
+
+    class Meta:
+        verbose_name = _("halaman biasa")
+
+
+class FaqPage(Page):
+    intro = models.CharField(_("pengantar"), max_length=255, blank=True)
+    body = StreamField(FaqStreamBlock(), verbose_name=_("tanya jawab"), blank=True)
+
+    content_panels = [*Page.content_panels, FieldPanel("intro"), FieldPanel("body")]
+    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    parent_page_types = ["cms.HomePage"]
+    subpage_types: list[str] = []
+    max_count = 1
+
+    class Meta:
+        verbose_name = _("tanya jawab")

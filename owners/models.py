@@ -30,7 +30,9 @@ class Owner(models.Model):
     contact_email = models.EmailField(_("email kontak"), blank=True)
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
     members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="owners",
+        settings.AUTH_USER_MODEL,
+        through="Membership",
+        related_name="owners",
         verbose_name=_("anggota"),
     )
 
@@ -69,12 +71,17 @@ class Membership(models.Model):
 
 
 class Site(models.Model):
-    owner = models.ForeignKey(Owner, verbose_name=_("pemilik"), on_delete=models.CASCADE, related_name="sites")
+    owner = models.ForeignKey(
+        Owner, verbose_name=_("pemilik"), on_delete=models.CASCADE, related_name="sites"
+    )
     name = models.CharField(_("nama lokasi"), max_length=120)
     address = models.CharField(_("alamat"), max_length=255)
     village = models.ForeignKey(
-        "police.Region", verbose_name=_("kelurahan/desa"), on_delete=models.PROTECT,
-        related_name="sites", limit_choices_to={"level": 4},
+        "police.Region",
+        verbose_name=_("kelurahan/desa"),
+        on_delete=models.PROTECT,
+        related_name="sites",
+        limit_choices_to={"level": 4},
     )
     latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6)
@@ -91,7 +98,9 @@ class Site(models.Model):
     def clean(self) -> None:
         validate_point_in_indonesia(self.latitude, self.longitude)
         if self.village_id and self.village.level != 4:
-            raise ValidationError({"village": _("Pilih kelurahan/desa, bukan kecamatan atau kota.")})
+            raise ValidationError(
+                {"village": _("Pilih kelurahan/desa, bukan kecamatan atau kota.")}
+            )
 
 
 class RecorderBrand(models.TextChoices):
@@ -110,14 +119,20 @@ def port_validators() -> list:
 class Recorder(models.Model):
     """A DVR/NVR, or a standalone IP camera, at a site."""
 
-    site = models.ForeignKey(Site, verbose_name=_("lokasi"), on_delete=models.CASCADE, related_name="recorders")
+    site = models.ForeignKey(
+        Site, verbose_name=_("lokasi"), on_delete=models.CASCADE, related_name="recorders"
+    )
     name = models.CharField(_("nama perekam"), max_length=120, blank=True)
     brand = models.CharField(_("merek"), max_length=12, choices=RecorderBrand.choices)
     model = models.CharField(_("model"), max_length=80, blank=True)
     host = models.CharField(_("alamat host"), max_length=253)
     onvif_enabled = models.BooleanField(_("ONVIF aktif"), default=True)
-    onvif_port = models.PositiveIntegerField(_("port ONVIF"), default=80, validators=port_validators())
-    rtsp_port = models.PositiveIntegerField(_("port RTSP"), default=554, validators=port_validators())
+    onvif_port = models.PositiveIntegerField(
+        _("port ONVIF"), default=80, validators=port_validators()
+    )
+    rtsp_port = models.PositiveIntegerField(
+        _("port RTSP"), default=554, validators=port_validators()
+    )
     rtsp_path = models.CharField(_("path RTSP khusus"), max_length=255, blank=True)
     username = models.CharField(_("nama pengguna"), max_length=64, blank=True)
     password = EncryptedTextField(_("kata sandi"), blank=True, default="")
@@ -177,23 +192,36 @@ class Camera(models.Model):
     latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6)
     direction = models.PositiveSmallIntegerField(
-        _("arah (derajat)"), validators=[MaxValueValidator(359)],
+        _("arah (derajat)"),
+        validators=[MaxValueValidator(359)],
         help_text=_("0 = utara, 90 = timur, 180 = selatan, 270 = barat"),
     )
     angle = models.PositiveSmallIntegerField(
-        _("sudut pandang (derajat)"), default=90,
+        _("sudut pandang (derajat)"),
+        default=90,
         validators=[MinValueValidator(1), MaxValueValidator(360)],
     )
     range_m = models.PositiveSmallIntegerField(
-        _("jangkauan (meter)"), default=20, validators=[MinValueValidator(1), MaxValueValidator(500)]
+        _("jangkauan (meter)"),
+        default=20,
+        validators=[MinValueValidator(1), MaxValueValidator(500)],
     )
-    mount = models.CharField(_("pemasangan"), max_length=12, choices=CameraMount.choices, default=CameraMount.WALL)
-    camera_type = models.CharField(_("tipe"), max_length=8, choices=CameraType.choices, default=CameraType.FIXED)
+    mount = models.CharField(
+        _("pemasangan"), max_length=12, choices=CameraMount.choices, default=CameraMount.WALL
+    )
+    camera_type = models.CharField(
+        _("tipe"), max_length=8, choices=CameraType.choices, default=CameraType.FIXED
+    )
     height_m = models.DecimalField(
-        _("tinggi pasang (meter)"), max_digits=4, decimal_places=1, default=3,
+        _("tinggi pasang (meter)"),
+        max_digits=4,
+        decimal_places=1,
+        default=3,
         validators=[MinValueValidator(0), MaxValueValidator(50)],
     )
-    zone = models.CharField(_("zona"), max_length=10, choices=SurveillanceZone.choices, default=SurveillanceZone.TOWN)
+    zone = models.CharField(
+        _("zona"), max_length=10, choices=SurveillanceZone.choices, default=SurveillanceZone.TOWN
+    )
     sees_public_space = models.BooleanField(_("melihat ruang publik"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -203,8 +231,12 @@ class Camera(models.Model):
         verbose_name_plural = _("kamera")
         ordering = ["recorder", "channel"]
         constraints = [
-            models.UniqueConstraint(fields=["recorder", "channel"], name="camera_unique_recorder_channel"),
-            models.CheckConstraint(condition=models.Q(direction__lte=359), name="camera_direction_0_359"),
+            models.UniqueConstraint(
+                fields=["recorder", "channel"], name="camera_unique_recorder_channel"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(direction__lte=359), name="camera_direction_0_359"
+            ),
             models.CheckConstraint(
                 condition=models.Q(angle__gte=1, angle__lte=360), name="camera_angle_1_360"
             ),
@@ -244,9 +276,14 @@ class EnrolmentState(models.TextChoices):
 class Enrolment(models.Model):
     """A camera in a program; its state moves only through owners.services."""
 
-    camera = models.ForeignKey(Camera, verbose_name=_("kamera"), on_delete=models.CASCADE, related_name="enrolments")
+    camera = models.ForeignKey(
+        Camera, verbose_name=_("kamera"), on_delete=models.CASCADE, related_name="enrolments"
+    )
     program = models.ForeignKey(
-        "police.Program", verbose_name=_("program"), on_delete=models.PROTECT, related_name="enrolments"
+        "police.Program",
+        verbose_name=_("program"),
+        on_delete=models.PROTECT,
+        related_name="enrolments",
     )
     state = models.CharField(
         _("status"), max_length=10, choices=EnrolmentState.choices, default=EnrolmentState.DRAFT
@@ -258,7 +295,9 @@ class Enrolment(models.Model):
         verbose_name = _("pendaftaran")
         verbose_name_plural = _("pendaftaran")
         constraints = [
-            models.UniqueConstraint(fields=["camera", "program"], name="enrolment_unique_camera_program")
+            models.UniqueConstraint(
+                fields=["camera", "program"], name="enrolment_unique_camera_program"
+            )
         ]
         indexes = [models.Index(fields=["program", "state"])]
 
@@ -285,3 +324,78 @@ class EnrolmentTransition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.from_state} → {self.to_state}"
+
+
+class JoinStep(models.TextChoices):
+    SITE = "site", _("Lokasi")
+    RECORDER = "recorder", _("Perekam")
+    CHECK = "check", _("Uji koneksi")
+    CAMERAS = "cameras", _("Kamera")
+    CONSENT = "consent", _("Persetujuan")
+    REVIEW = "review", _("Tinjau dan kirim")
+
+
+JOIN_STEPS = list(JoinStep.values)
+
+
+class JoinDraft(models.Model):
+    """A person's progress through the joining wizard, saved at every step.
+
+    The objects themselves (site, recorder, cameras, draft enrolments) are saved
+    as the person goes, so a draft resumes on any device.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="join_drafts"
+    )
+    program = models.ForeignKey("police.Program", on_delete=models.CASCADE, related_name="+")
+    owner = models.ForeignKey(
+        Owner, null=True, blank=True, on_delete=models.CASCADE, related_name="+"
+    )
+    site = models.ForeignKey(
+        Site, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    recorder = models.ForeignKey(
+        Recorder, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reached = models.CharField(max_length=10, choices=JoinStep.choices, default=JoinStep.SITE)
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("draf pendaftaran")
+        verbose_name_plural = _("draf pendaftaran")
+        ordering = ["-updated_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} → {self.program} ({self.reached})"
+
+    def can_open(self, step: str) -> bool:
+        return JOIN_STEPS.index(step) <= JOIN_STEPS.index(self.reached)
+
+
+class Invitation(models.Model):
+    """An invitation to join an owner organisation, by email or by phone."""
+
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="invitations")
+    email = models.EmailField(_("email"), blank=True)
+    phone = models.CharField(_("nomor HP"), max_length=20, blank=True)
+    role = models.CharField(_("peran"), max_length=10, choices=MemberRole.choices)
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    accepted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("undangan")
+        verbose_name_plural = _("undangan")
+        constraints = [
+            models.CheckConstraint(
+                condition=~models.Q(email="") | ~models.Q(phone=""), name="invitation_has_contact"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email or self.phone} → {self.owner}"

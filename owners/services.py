@@ -6,6 +6,7 @@ Views, forms, the admin, tasks and commands call these functions; the rules
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -13,7 +14,22 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from owners.models import Enrolment, EnrolmentState, EnrolmentTransition
+from owners.models import (
+    JOIN_STEPS,
+    Camera,
+    Enrolment,
+    EnrolmentState,
+    EnrolmentTransition,
+    Invitation,
+    JoinDraft,
+    JoinStep,
+    MemberRole,
+    Membership,
+    Owner,
+    OwnerKind,
+    Recorder,
+    Site,
+)
 
 S = EnrolmentState
 
@@ -68,10 +84,233 @@ def enrolment_transition(
     locked.state_changed_at = timezone.now()
     locked.save(update_fields=["state", "state_changed_at"])
     EnrolmentTransition.objects.create(
-        enrolment=locked, from_state=from_state, to_state=to_state,
+        enrolment=locked,
+        from_state=from_state,
+        to_state=to_state,
         actor=actor if getattr(actor, "is_authenticated", False) else None,
         reason=reason.strip(),
     )
     enrolment.state = locked.state
     enrolment.state_changed_at = locked.state_changed_at
     return enrolment
+
+
+# --- joining wizard -----------------------------------------------------------------
+
+
+def _advance(draft: JoinDraft, done: str) -> None:
+    following = JOIN_STEPS[min(JOIN_STEPS.index(done) + 1, len(JOIN_STEPS) - 1)]
+    if JOIN_STEPS.index(following) > JOIN_STEPS.index(draft.reached):
+        draft.reached = following
+    draft.save()
+
+
+def join_draft_open(*, user: Any, program: Any) -> JoinDraft:
+    """The user's unfinished draft for ``program``, or a new one."""
+    draft = JoinDraft.objects.filter(user=user, program=program, submitted_at__isnull=True).first()
+    if draft is None:
+        draft = JoinDraft.objects.create(user=user, program=program)
+    return draft
+
+
+@transaction.atomic
+def join_site_save(
+    *,
+    draft: JoinDraft,
+    owner_kind: str,
+    owner_name: str,
+    site_name: str,
+    address: str,
+    village: Any,
+    latitude: Decimal,
+    longitude: Decimal,
+) -> Site:
+    owner = draft.owner
+    if owner is None:
+        owner = Owner.objects.create(
+            kind=owner_kind,
+            name=owner_name,
+            is_organisation=owner_kind != OwnerKind.RESIDENT,
+            contact_phone=draft.user.phone or "",
+            contact_email=draft.user.email or "",
+        )
+        Membership.objects.create(owner=owner, user=draft.user, role=MemberRole.ADMIN)
+        draft.owner = owner
+    else:
+        owner.kind, owner.name = owner_kind, owner_name
+        owner.is_organisation = owner_kind != OwnerKind.RESIDENT
+        owner.save(update_fields=["kind", "name", "is_organisation"])
+    site = draft.site or Site(owner=owner)
+    site.name, site.address, site.village = site_name, address, village
+    site.latitude, site.longitude = latitude, longitude
+    site.full_clean()
+    site.save()
+    draft.site = site
+    _advance(draft, JoinStep.SITE)
+    return site
+
+
+@transaction.atomic
+def join_recorder_save(
+    *, draft: JoinDraft, fields: dict[str, Any], password: str | None
+) -> Recorder:
+    """Save the recorder; ``password`` None or "" keeps the stored one (write-only)."""
+    if draft.site is None:
+        raise ValidationError(_("Isi lokasi terlebih dahulu."), code="no_site")
+    recorder = draft.recorder or Recorder(site=draft.site)
+    for name, value in fields.items():
+        setattr(recorder, name, value)
+    if password:
+        recorder.password = password
+    recorder.full_clean()
+    recorder.save()
+    draft.recorder = recorder
+    _advance(draft, JoinStep.RECORDER)
+    return recorder
+
+
+def join_check_done(*, draft: JoinDraft) -> None:
+    """The person has seen the check (passed or not); the cameras come next."""
+    _advance(draft, JoinStep.CHECK)
+
+
+@transaction.atomic
+def join_cameras_save(*, draft: JoinDraft, cameras: list[dict[str, Any]]) -> list[Camera]:
+    """Replace the draft's cameras with ``cameras`` (channel, name, direction, angle, ...).
+
+    Cameras already enrolled beyond draft keep their rows; removed channels of a
+    draft are deleted. Each camera gets a draft enrolment in the program.
+    """
+    recorder = draft.recorder
+    if recorder is None:
+        raise ValidationError(_("Isi data perekam terlebih dahulu."), code="no_recorder")
+    channels = [c["channel"] for c in cameras]
+    if len(channels) != len(set(channels)):
+        raise ValidationError(
+            _("Setiap kanal hanya boleh dipakai satu kamera."), code="duplicate_channel"
+        )
+    if not cameras:
+        raise ValidationError(_("Tambahkan setidaknya satu kamera."), code="no_cameras")
+    recorder.cameras.exclude(channel__in=channels).filter(
+        enrolments__state=EnrolmentState.DRAFT
+    ).delete()
+    saved = []
+    for data in cameras:
+        camera = recorder.cameras.filter(channel=data["channel"]).first() or Camera(
+            recorder=recorder
+        )
+        for name, value in data.items():
+            setattr(camera, name, value)
+        camera.full_clean()
+        camera.save()
+        Enrolment.objects.get_or_create(camera=camera, program=draft.program)
+        saved.append(camera)
+    _advance(draft, JoinStep.CAMERAS)
+    return saved
+
+
+def join_consent_done(*, draft: JoinDraft) -> None:
+    _advance(draft, JoinStep.CONSENT)
+
+
+@transaction.atomic
+def join_submit(*, draft: JoinDraft) -> list[Enrolment]:
+    """Submit every draft enrolment of the draft's cameras. A second submit changes nothing."""
+    locked = JoinDraft.objects.select_for_update().get(pk=draft.pk)
+    if locked.submitted_at is not None:
+        return []
+    if locked.recorder is None:
+        raise ValidationError(
+            _("Belum ada perekam dan kamera untuk dikirim."), code="nothing_to_submit"
+        )
+    enrolments = list(
+        Enrolment.objects.filter(
+            camera__recorder=locked.recorder, program=locked.program, state=EnrolmentState.DRAFT
+        )
+    )
+    if not enrolments:
+        raise ValidationError(_("Belum ada kamera untuk dikirim."), code="nothing_to_submit")
+    for enrolment in enrolments:
+        enrolment_transition(
+            enrolment=enrolment,
+            to_state=EnrolmentState.SUBMITTED,
+            actor=locked.user,
+            reason="dikirim pemilik",
+        )
+    locked.submitted_at = timezone.now()
+    locked.save(update_fields=["submitted_at", "updated_at"])
+    draft.submitted_at = locked.submitted_at
+    return enrolments
+
+
+# --- owner dashboard: editing cameras, members --------------------------------------
+
+# Changing these moves an accepted camera back to verification.
+MATERIAL_FIELDS = ("latitude", "longitude", "direction", "angle", "range_m", "sees_public_space")
+REVIEWED_STATES = (S.CHECKED, S.VERIFIED, S.CONNECTED, S.STICKERED)
+
+
+@transaction.atomic
+def camera_update(*, camera: Camera, data: dict[str, Any], actor: Any) -> list[str]:
+    """Save ``data`` on ``camera``; a material change sends reviewed enrolments back.
+
+    Returns the names of the material fields that changed.
+    """
+    # Compare with the stored row: a bound ModelForm has already changed ``camera``.
+    stored = Camera.objects.select_for_update().get(pk=camera.pk)
+    before = {name: getattr(stored, name) for name in MATERIAL_FIELDS}
+    for name, value in data.items():
+        setattr(camera, name, value)
+    camera.full_clean()
+    camera.save()
+    changed = [name for name in MATERIAL_FIELDS if getattr(camera, name) != before[name]]
+    if changed:
+        labels = ", ".join(
+            str(getattr(Camera._meta.get_field(name), "verbose_name", name)) for name in changed
+        )
+        for enrolment in camera.enrolments.filter(state__in=REVIEWED_STATES):
+            enrolment_transition(
+                enrolment=enrolment,
+                to_state=S.SUBMITTED,
+                actor=actor,
+                reason=f"perubahan oleh pemilik: {labels}",
+            )
+    return changed
+
+
+def member_invite(
+    *, owner: Owner, contact: str, role: str, invited_by: Any
+) -> Invitation | Membership:
+    """Invite someone by email or phone; an existing account becomes a member at once."""
+    from accounts.models import User
+    from accounts.phones import normalize_phone
+
+    contact = contact.strip()
+    if "@" in contact:
+        email, phone = contact.lower(), ""
+        existing = User.objects.filter(email__iexact=email).first()
+    else:
+        email, phone = "", normalize_phone(contact)
+        existing = User.objects.filter(phone=phone).first()
+    if role not in MemberRole.values:
+        raise ValidationError(_("Peran tidak dikenal."), code="unknown_role")
+    if existing is not None:
+        membership, _created = Membership.objects.get_or_create(
+            owner=owner, user=existing, defaults={"role": role}
+        )
+        return membership
+    return Invitation.objects.create(
+        owner=owner, email=email, phone=phone, role=role, invited_by=invited_by
+    )
+
+
+@transaction.atomic
+def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
+    locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
+    membership, _created = Membership.objects.get_or_create(
+        owner=locked.owner, user=user, defaults={"role": locked.role}
+    )
+    if locked.accepted_at is None:
+        locked.accepted_at = timezone.now()
+        locked.save(update_fields=["accepted_at"])
+    return membership

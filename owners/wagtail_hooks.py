@@ -8,22 +8,36 @@ from portal import roles
 from portal.admin_scoping import scoped_viewset
 
 OwnerViewSet = scoped_viewset(
-    roles.owners_visible_to, model=Owner, icon="user", menu_label=_("Pemilik"),
-    list_display=["name", "kind", "is_organisation", "created_at"], list_filter=["kind"],
-    search_fields=["name"], form_fields=["kind", "name", "is_organisation", "contact_phone", "contact_email"],
+    roles.owners_visible_to,
+    model=Owner,
+    icon="user",
+    menu_label=_("Pemilik"),
+    list_display=["name", "kind", "is_organisation", "created_at"],
+    list_filter=["kind"],
+    search_fields=["name"],
+    form_fields=["kind", "name", "is_organisation", "contact_phone", "contact_email"],
     inspect_view_enabled=True,
 )
 RecorderViewSet = scoped_viewset(
-    roles.recorders_visible_to, model=Recorder, icon="media", menu_label=_("Perekam (DVR/NVR)"),
-    list_display=["__str__", "brand", "site", "online"], list_filter=["brand", "online"],
+    roles.recorders_visible_to,
+    model=Recorder,
+    icon="media",
+    menu_label=_("Perekam (DVR/NVR)"),
+    list_display=["__str__", "brand", "site", "online"],
+    list_filter=["brand", "online"],
     search_fields=["name", "model", "host"],
     get_form_class=lambda self, for_update=False: RecorderAdminForm,
-    inspect_view_enabled=True, inspect_view_fields_exclude=["password"],
+    inspect_view_enabled=True,
+    inspect_view_fields_exclude=["password"],
 )
 CameraViewSet = scoped_viewset(
-    roles.cameras_visible_to, model=Camera, icon="view", menu_label=_("Kamera"),
+    roles.cameras_visible_to,
+    model=Camera,
+    icon="view",
+    menu_label=_("Kamera"),
     list_display=["__str__", "recorder", "channel", "direction", "angle", "sees_public_space"],
-    list_filter=["mount", "zone", "sees_public_space"], search_fields=["name"],
+    list_filter=["mount", "zone", "sees_public_space"],
+    search_fields=["name"],
     get_form_class=lambda self, for_update=False: CameraAdminForm,
     inspect_view_enabled=True,
 )

@@ -46,11 +46,19 @@ class Region(models.Model):
     name = models.CharField(_("nama"), max_length=120)
     level = models.PositiveSmallIntegerField(_("tingkat"), choices=RegionLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("induk"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("induk"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
-    latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6, null=True, blank=True)
-    longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6, null=True, blank=True)
+    latitude = models.DecimalField(
+        _("lintang"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
+    longitude = models.DecimalField(
+        _("bujur"), max_digits=9, decimal_places=6, null=True, blank=True
+    )
 
     class Meta:
         verbose_name = _("wilayah")
@@ -93,7 +101,11 @@ class PoliceUnit(models.Model):
     slug = models.SlugField(_("slug"), max_length=80, unique=True)
     level = models.PositiveSmallIntegerField(_("tingkat"), choices=UnitLevel.choices)
     parent = models.ForeignKey(
-        "self", verbose_name=_("satuan atas"), null=True, blank=True, on_delete=models.PROTECT,
+        "self",
+        verbose_name=_("satuan atas"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="children",
     )
     regions = models.ManyToManyField(
@@ -127,7 +139,9 @@ class OfficerRole(models.TextChoices):
 
 class Officer(models.Model):
     user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, verbose_name=_("pengguna"), on_delete=models.CASCADE,
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("pengguna"),
+        on_delete=models.CASCADE,
         related_name="officer",
     )
     unit = models.ForeignKey(
@@ -137,7 +151,10 @@ class Officer(models.Model):
     rank = models.CharField(_("pangkat"), max_length=40, blank=True)
     nrp = models.CharField(_("NRP"), max_length=20, blank=True)
     villages = models.ManyToManyField(
-        Region, verbose_name=_("desa/kelurahan binaan"), blank=True, related_name="bhabinkamtibmas",
+        Region,
+        verbose_name=_("desa/kelurahan binaan"),
+        blank=True,
+        related_name="bhabinkamtibmas",
         limit_choices_to={"level": RegionLevel.VILLAGE},
     )
 
@@ -164,7 +181,9 @@ class Program(models.Model):
         PoliceUnit, verbose_name=_("satuan"), on_delete=models.PROTECT, related_name="programs"
     )
     target = models.PositiveIntegerField(_("target kamera"), validators=[MinValueValidator(1)])
-    area = models.ManyToManyField(Region, verbose_name=_("wilayah program"), related_name="programs")
+    area = models.ManyToManyField(
+        Region, verbose_name=_("wilayah program"), related_name="programs"
+    )
     starts_on = models.DateField(_("mulai"))
     ends_on = models.DateField(_("selesai"), null=True, blank=True)
     status = models.CharField(
@@ -182,4 +201,6 @@ class Program(models.Model):
 
     def clean(self) -> None:
         if self.ends_on and self.starts_on and self.ends_on < self.starts_on:
-            raise ValidationError({"ends_on": _("Tanggal selesai tidak boleh sebelum tanggal mulai.")})
+            raise ValidationError(
+                {"ends_on": _("Tanggal selesai tidak boleh sebelum tanggal mulai.")}
+            )

@@ -1,5 +1,12 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from police import views
 
 app_name = "police"
 
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.dashboard, name="dashboard"),
+    path("antrian/", views.queue, name="queue"),
+    path("kamera/<int:pk>/", views.camera_detail, name="camera-detail"),
+    path("pendaftaran/<int:pk>/status/", views.enrolment_review_view, name="enrolment-review"),
+]

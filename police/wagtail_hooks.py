@@ -7,21 +7,46 @@ from portal import roles
 from portal.admin_scoping import scoped_viewset
 
 RegionViewSet = scoped_viewset(
-    roles.regions_visible_to, model=Region, icon="site", menu_label=_("Wilayah"),
-    list_display=["code", "name", "level", "parent"], list_filter=["level"],
-    search_fields=["code", "name"], form_fields=["code", "name", "level", "parent", "latitude", "longitude"],
+    roles.regions_visible_to,
+    model=Region,
+    icon="site",
+    menu_label=_("Wilayah"),
+    list_display=["code", "name", "level", "parent"],
+    list_filter=["level"],
+    search_fields=["code", "name"],
+    form_fields=["code", "name", "level", "parent", "latitude", "longitude"],
     inspect_view_enabled=True,
 )
 UnitViewSet = scoped_viewset(
-    roles.units_visible_to, model=PoliceUnit, icon="group", menu_label=_("Satuan"),
-    list_display=["name", "level", "parent"], list_filter=["level"], search_fields=["name"],
-    form_fields=["name", "slug", "level", "parent", "regions"], inspect_view_enabled=True,
+    roles.units_visible_to,
+    model=PoliceUnit,
+    icon="group",
+    menu_label=_("Satuan"),
+    list_display=["name", "level", "parent"],
+    list_filter=["level"],
+    search_fields=["name"],
+    form_fields=["name", "slug", "level", "parent", "regions"],
+    inspect_view_enabled=True,
 )
 ProgramViewSet = scoped_viewset(
-    roles.programs_visible_to, model=Program, icon="pick", menu_label=_("Program"),
-    list_display=["name", "unit", "target", "status", "starts_on"], list_filter=["status"],
+    roles.programs_visible_to,
+    model=Program,
+    icon="pick",
+    menu_label=_("Program"),
+    list_display=["name", "unit", "target", "status", "starts_on"],
+    list_filter=["status"],
     search_fields=["name"],
-    form_fields=["name", "slug", "unit", "target", "area", "starts_on", "ends_on", "status", "summary"],
+    form_fields=[
+        "name",
+        "slug",
+        "unit",
+        "target",
+        "area",
+        "starts_on",
+        "ends_on",
+        "status",
+        "summary",
+    ],
     inspect_view_enabled=True,
 )
 

@@ -12,9 +12,9 @@ from typing import Any
 
 from django.db.models import Model, QuerySet
 from django.http import Http404
-from wagtail.admin.viewsets.model import ModelViewSet
 from wagtail.admin.views import generic
 from wagtail.admin.views.generic import history, usage
+from wagtail.admin.viewsets.model import ModelViewSet
 
 Scope = Callable[[Any], QuerySet[Any]]
 

@@ -12,7 +12,9 @@ LAT_MIN, LAT_MAX = Decimal("-11"), Decimal("6")
 LNG_MIN, LNG_MAX = Decimal("95"), Decimal("141")
 
 
-def validate_point_in_indonesia(latitude: Decimal | float | None, longitude: Decimal | float | None) -> None:
+def validate_point_in_indonesia(
+    latitude: Decimal | float | None, longitude: Decimal | float | None
+) -> None:
     if latitude is None or longitude is None:
         return
     lat, lng = Decimal(str(latitude)), Decimal(str(longitude))
@@ -20,7 +22,7 @@ def validate_point_in_indonesia(latitude: Decimal | float | None, longitude: Dec
         raise ValidationError(
             _(
                 "Titik %(lat)s, %(lng)s berada di luar Indonesia "
-                "(lintang −11 sampai 6, bujur 95 sampai 141). Periksa pin peta."
+                "(lintang -11 sampai 6, bujur 95 sampai 141). Periksa pin peta."
             ),
             code="outside_indonesia",
             params={"lat": lat, "lng": lng},

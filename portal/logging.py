@@ -6,7 +6,9 @@ import logging
 import re
 
 # user:password@ in URLs (rtsp://admin:secret@host/...) and key=value secrets.
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s:]+(?::[^/@\s]*)?@")
+# Greedy up to the last "@" of the token: a raw password may hold "@", ":" or "/";
+# over-redacting a path that contains "@" is the safe side.
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^\s'\"]*@")
 _KEY_VALUE = re.compile(
     r"(?P<key>password|passwd|pwd|secret|token|access_token|authorization)"
     r"(?P<sep>['\"]?\s*[:=]\s*['\"]?)(?P<value>[^\s'\",&]+)",

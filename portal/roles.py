@@ -5,6 +5,12 @@ starts its queryset from a function here. Owners see their own objects through
 memberships; officers see what lies in their unit's jurisdiction (a Polda sees
 all its Polres and Polsek); a Bhabinkamtibmas sees the villages assigned to
 them; a Command Center operator sees connected cameras in the jurisdiction.
+
+Consent filters every police queryset: an officer sees only cameras (and their
+sites, recorders, owners, enrolments) whose consent in force grants scope (a),
+listing in the registry; a Command Center operator only cameras that also grant
+live view, scope (c) or (d). A withdrawn camera therefore leaves every police
+list at once (see ``consent.selectors``).
 """
 
 from __future__ import annotations
@@ -16,6 +22,8 @@ from django.db.models import Q, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.urls import reverse
 
+from consent.models import Scope
+from consent.selectors import camera_ids_with_scope
 from owners.models import (
     Camera,
     Enrolment,
@@ -31,6 +39,20 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 CONNECTED_STATES = (EnrolmentState.CONNECTED, EnrolmentState.STICKERED)
+# The consent scopes each police role needs to see a camera at all.
+POLICE_LIST_SCOPES = (Scope.LISTED,)
+COMMAND_CENTER_SCOPES = (Scope.LIVE_INCIDENT, Scope.LIVE_ALWAYS)
+
+
+def consent_scopes_for(officer: Officer) -> tuple[str, ...]:
+    if officer.role == OfficerRole.OPERATOR:
+        return COMMAND_CENTER_SCOPES
+    return POLICE_LIST_SCOPES
+
+
+def consented_camera_ids(officer: Officer) -> QuerySet[Any, Any]:
+    """Ids of cameras whose consent in force lets ``officer`` see them."""
+    return camera_ids_with_scope(consent_scopes_for(officer))
 
 
 def officer_of(user: Any) -> Officer | None:
@@ -51,7 +73,9 @@ def unit_and_descendants(unit: PoliceUnit) -> list[int]:
     ids = [unit.pk]
     frontier = [unit.pk]
     while frontier:
-        frontier = list(PoliceUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True))
+        frontier = list(
+            PoliceUnit.objects.filter(parent_id__in=frontier).values_list("pk", flat=True)
+        )
         ids.extend(frontier)
     return ids
 
@@ -94,8 +118,7 @@ def owners_visible_to(user: Any) -> QuerySet[Owner]:
         return Owner.objects.all()
     officer = officer_of(user)
     if officer is not None:
-        ids = Site.objects.filter(region_q(jurisdiction_codes(officer), "village")).values("owner_id")
-        return Owner.objects.filter(pk__in=ids)
+        return Owner.objects.filter(pk__in=sites_visible_to(user).values("owner_id"))
     return Owner.objects.filter(_memberships_q(user, "")).distinct()
 
 
@@ -115,17 +138,37 @@ def sites_visible_to(user: Any) -> QuerySet[Site]:
         return Site.objects.all()
     officer = officer_of(user)
     if officer is not None:
-        return Site.objects.filter(region_q(jurisdiction_codes(officer), "village"))
+        consented = Camera.objects.filter(pk__in=consented_camera_ids(officer))
+        return sites_in_jurisdiction_of(user).filter(pk__in=consented.values("recorder__site_id"))
     return Site.objects.filter(owner__in=owners_visible_to(user))
 
 
+def sites_in_jurisdiction_of(user: Any) -> QuerySet[Site]:
+    """Every site in an officer's jurisdiction, consent or not.
+
+    Only for counts and "withdrawn" notices that show no owner data; lists of
+    owner data use ``sites_visible_to``.
+    """
+    officer = officer_of(user)
+    if officer is None:
+        return Site.objects.all() if getattr(user, "is_superuser", False) else Site.objects.none()
+    return Site.objects.filter(region_q(jurisdiction_codes(officer), "village"))
+
+
 def recorders_visible_to(user: Any) -> QuerySet[Recorder]:
-    return Recorder.objects.filter(site__in=sites_visible_to(user))
+    qs = Recorder.objects.filter(site__in=sites_visible_to(user))
+    officer = officer_of(user)
+    if officer is not None:
+        consented = Camera.objects.filter(pk__in=consented_camera_ids(officer))
+        qs = qs.filter(pk__in=consented.values("recorder_id"))
+    return qs
 
 
 def cameras_visible_to(user: Any) -> QuerySet[Camera]:
     qs = Camera.objects.filter(recorder__site__in=sites_visible_to(user))
     officer = officer_of(user)
+    if officer is not None:
+        qs = qs.filter(pk__in=consented_camera_ids(officer))
     if officer is not None and officer.role == OfficerRole.OPERATOR:
         qs = qs.filter(enrolments__state__in=CONNECTED_STATES).distinct()
     return qs
@@ -134,9 +177,37 @@ def cameras_visible_to(user: Any) -> QuerySet[Camera]:
 def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
     qs = Enrolment.objects.filter(camera__recorder__site__in=sites_visible_to(user))
     officer = officer_of(user)
+    if officer is not None:
+        qs = qs.filter(camera_id__in=consented_camera_ids(officer))
     if officer is not None and officer.role == OfficerRole.OPERATOR:
         qs = qs.filter(state__in=CONNECTED_STATES)
     return qs
+
+
+def owners_of_member(user: Any) -> QuerySet[Owner]:
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    return Owner.objects.filter(memberships__user=user).distinct()
+
+
+def owners_managed_by(user: Any) -> QuerySet[Owner]:
+    """Owners whose members ``user`` may invite and remove."""
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    return Owner.objects.filter(_memberships_q(user, "", (MemberRole.ADMIN,))).distinct()
+
+
+def sites_of_member(user: Any) -> QuerySet[Site]:
+    """Sites of the owners ``user`` belongs to, whatever else they may be (owner pages)."""
+    if not getattr(user, "is_authenticated", False):
+        return Site.objects.none()
+    return Site.objects.filter(owner__memberships__user=user)
+
+
+def cameras_of_member(user: Any) -> QuerySet[Camera]:
+    if not getattr(user, "is_authenticated", False):
+        return Camera.objects.none()
+    return Camera.objects.filter(recorder__site__owner__memberships__user=user)
 
 
 def sites_editable_by(user: Any) -> QuerySet[Site]:
@@ -149,6 +220,13 @@ def recorders_editable_by(user: Any) -> QuerySet[Recorder]:
 
 def cameras_editable_by(user: Any) -> QuerySet[Camera]:
     return Camera.objects.filter(recorder__site__owner__in=owners_editable_by(user))
+
+
+def owners_member_of(user: Any) -> QuerySet[Owner]:
+    """Owners ``user`` belongs to in any role (never through a police jurisdiction)."""
+    if not getattr(user, "is_authenticated", False):
+        return Owner.objects.none()
+    return Owner.objects.filter(_memberships_q(user, "")).distinct()
 
 
 # --- police side --------------------------------------------------------------
@@ -200,6 +278,16 @@ def user_has_mfa(user: User) -> bool:
     return Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists()
 
 
+def _without_language(path: str) -> str:
+    """``/en/accounts/...`` -> ``/accounts/...``: exemptions hold in every language."""
+    from django.utils.translation import get_language_from_path
+
+    language = get_language_from_path(path)
+    if language and path.startswith(f"/{language}/"):
+        return path[len(language) + 1 :]
+    return path
+
+
 class StaffMFAMiddleware:
     """Police staff must enrol a TOTP authenticator before they see any page."""
 
@@ -211,7 +299,7 @@ class StaffMFAMiddleware:
         if (
             user is not None
             and user.is_authenticated
-            and not request.path.startswith(MFA_EXEMPT_PREFIXES)
+            and not _without_language(request.path).startswith(MFA_EXEMPT_PREFIXES)
             and (is_police_staff(user) or user.is_staff)
             and not user_has_mfa(user)
         ):

@@ -67,12 +67,13 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django.contrib.humanize",
+    "django.contrib.postgres",  # Wagtail's database search on PostgreSQL
     "django_htmx",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
-    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "portal.csp.SiteContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -85,6 +86,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "portal.roles.StaffMFAMiddleware",
+    # innermost: serves anonymous visitors' public pages from the cache
+    "cms.page_cache.PublicPageCacheMiddleware",
 ]
 
 ROOT_URLCONF = "portal.urls"
@@ -128,7 +131,9 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # --- cache ------------------------------------------------------------------
 CACHE_URL = env_str("CACHE_URL", "")
 if CACHE_URL.startswith(("redis://", "rediss://")):
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": CACHE_URL}
+    }
 elif CACHE_URL in ("", "file"):
     CACHES = {
         "default": {
@@ -139,7 +144,9 @@ elif CACHE_URL in ("", "file"):
 elif CACHE_URL == "locmem":
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 else:
-    raise ImproperlyConfigured(f"CACHE_URL must be redis://..., 'file' or 'locmem', got {CACHE_URL!r}")
+    raise ImproperlyConfigured(
+        f"CACHE_URL must be redis://..., 'file' or 'locmem', got {CACHE_URL!r}"
+    )
 
 # --- task engines -----------------------------------------------------------
 TASK_ENGINE = env_choice("TASK_ENGINE", ("q2", "celery", "immediate"), "q2")
@@ -238,14 +245,24 @@ WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.databa
 SILENCED_SYSTEM_CHECKS = ["account.W001"]
 
 # --- email ------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+# Django 6.1 MAILERS. EMAIL_URL-style split settings: backend plus SMTP options.
+EMAIL_BACKEND_PATH = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
+_smtp_options = {
+    "host": env_str("EMAIL_HOST", "localhost"),
+    "port": env_int("EMAIL_PORT", 25),
+    "username": env_str("EMAIL_HOST_USER"),
+    "password": env_str("EMAIL_HOST_PASSWORD"),
+    "use_tls": env_bool("EMAIL_USE_TLS", False),
+    "timeout": env_int("EMAIL_TIMEOUT", 10),
+}
+MAILERS = {
+    "default": {
+        "BACKEND": EMAIL_BACKEND_PATH,
+        "OPTIONS": _smtp_options if EMAIL_BACKEND_PATH.endswith("smtp.EmailBackend") else {},
+    }
+}
 DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "CCTV Warga <noreply@cctvwarga.example>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 
 # --- i18n -------------------------------------------------------------------
 LANGUAGE_CODE = "id"
@@ -279,8 +296,8 @@ WHITENOISE_USE_FINDERS = DEBUG
 FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS:
     raise ImproperlyConfigured(
-        "FIELD_ENCRYPTION_KEYS must be set (generate one with "
-        "`python -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`)"
+        "FIELD_ENCRYPTION_KEYS must be set; generate a key with `python -c 'from "
+        "cryptography.fernet import Fernet; print(Fernet.generate_key().decode())'`"
     )
 
 # --- connectivity -----------------------------------------------------------
@@ -289,12 +306,52 @@ CONNECTIVITY_ALLOWED_PORTS = [
     int(p)
     for p in env_list(
         "CONNECTIVITY_ALLOWED_PORTS",
-        ["80", "81", "82", "88", "443", "554", "555", "1554", "2020", "8000", "8080", "8081",
-         "8443", "8554", "8899", "10554", "34567", "37777", "37778"],
+        [
+            "80",
+            "81",
+            "82",
+            "88",
+            "443",
+            "554",
+            "555",
+            "1554",
+            "2020",
+            "8000",
+            "8080",
+            "8081",
+            "8443",
+            "8554",
+            "8899",
+            "10554",
+            "34567",
+            "37777",
+            "37778",
+        ],
     )
 ]
+# Any port for hosts inside CONNECTIVITY_ALLOWED_NETWORKS (tests: loopback listeners on
+# random ports). Off in production: the port allowlist applies everywhere.
+CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS = env_bool(
+    "CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS", False
+)
+# The server's public addresses that NAT hides from its interfaces (refused as targets).
+CONNECTIVITY_OWN_ADDRESSES = env_list("CONNECTIVITY_OWN_ADDRESSES")
+# Checks per window, per user and per target host (0 disables a limit).
+CONNECTIVITY_RATE_LIMIT_PER_USER = env_int("CONNECTIVITY_RATE_LIMIT_PER_USER", 30)
+CONNECTIVITY_RATE_LIMIT_PER_HOST = env_int("CONNECTIVITY_RATE_LIMIT_PER_HOST", 20)
+CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 CONNECTIVITY_PROBE_BUDGET = float(env_str("CONNECTIVITY_PROBE_BUDGET", "15"))
 CONNECTIVITY_RECHECK_HOURS = env_int("CONNECTIVITY_RECHECK_HOURS", 24)
+# Per-step timeouts inside the budget (seconds): DNS, TCP and each ONVIF call; first frame.
+CONNECTIVITY_STEP_TIMEOUT = float(env_str("CONNECTIVITY_STEP_TIMEOUT", "4"))
+CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))
+# Probe worker processes per web/task process (each runs many probes at once).
+CONNECTIVITY_PROBE_WORKERS = env_int("CONNECTIVITY_PROBE_WORKERS", 2)
+# Checks run at once by one batch task (scheduled re-checks).
+CONNECTIVITY_RECHECK_CONCURRENCY = env_int("CONNECTIVITY_RECHECK_CONCURRENCY", 50)
+# Test hook only, never from the environment: "host:rtsp_port" targets whose worker
+# calls os.abort() mid-probe, to prove a crash fails one check and nothing else.
+CONNECTIVITY_TEST_ABORT_TARGETS: list[str] = []
 
 # --- WhatsApp Cloud API -----------------------------------------------------
 WHATSAPP_API_BASE_URL = env_str("WHATSAPP_API_BASE_URL", "https://graph.facebook.com/v23.0")
@@ -321,6 +378,11 @@ SESSION_COOKIE_SAMESITE = "Lax"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{y}.png")
+# Public site (cms): how long progress aggregates and whole pages stay cached, and
+# how often a web process re-reads the change stamp (0 turns the page cache off).
+PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
+PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
+PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 
 from django.utils.csp import CSP  # noqa: E402
 

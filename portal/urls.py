@@ -15,13 +15,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
-    path("accounts/", include("allauth.urls")),
-    path("saya/", include("owners.urls")),
-    path("uji-koneksi/", include("connectivity.urls")),
-    path("persetujuan/", include("consent.urls")),
-    path("polisi/", include("police.urls")),
     path("whatsapp/", include("notifications.urls")),
-    path("program/", include("cms.urls")),
 ]
 
 if settings.DEBUG:
@@ -29,4 +23,16 @@ if settings.DEBUG:
 
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
 
-urlpatterns += i18n_patterns(path("", include(wagtail_urls)), prefix_default_language=False)
+# Pages people read: Indonesian at /..., English at /en/... . With
+# prefix_default_language=False Django serves every unprefixed path in Indonesian,
+# so every page with UI text must live here to be reachable in English.
+urlpatterns += i18n_patterns(
+    path("accounts/", include("allauth.urls")),
+    path("saya/", include("owners.urls")),
+    path("uji-koneksi/", include("connectivity.urls")),
+    path("persetujuan/", include("consent.urls")),
+    path("polisi/", include("police.urls")),
+    path("program/", include("cms.urls")),
+    path("", include(wagtail_urls)),
+    prefix_default_language=False,
+)

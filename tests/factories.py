@@ -9,13 +9,31 @@ import factory
 from factory.django import DjangoModelFactory
 
 from accounts.models import User
-from owners.models import Camera, Enrolment, Membership, MemberRole, Owner, OwnerKind, Recorder, Site
-from police.models import Officer, OfficerRole, PoliceUnit, Program, ProgramStatus, Region, UnitLevel
+from owners.models import (
+    Camera,
+    Enrolment,
+    MemberRole,
+    Membership,
+    Owner,
+    OwnerKind,
+    Recorder,
+    Site,
+)
+from police.models import (
+    Officer,
+    OfficerRole,
+    PoliceUnit,
+    Program,
+    ProgramStatus,
+    Region,
+    UnitLevel,
+)
 
 
 class UserFactory(DjangoModelFactory):
     class Meta:
         model = User
+        skip_postgeneration_save = True
 
     email = factory.Sequence(lambda n: f"user{n}@example.id")
     full_name = factory.Faker("name", locale="id_ID")
@@ -83,6 +101,7 @@ class ProgramFactory(DjangoModelFactory):
 class OwnerFactory(DjangoModelFactory):
     class Meta:
         model = Owner
+        skip_postgeneration_save = True
 
     kind = OwnerKind.RESIDENT
     name = factory.Faker("name", locale="id_ID")
@@ -134,3 +153,32 @@ class EnrolmentFactory(DjangoModelFactory):
 
     camera = factory.SubFactory(CameraFactory)
     program = factory.SubFactory(ProgramFactory)
+
+
+def grant_consent(camera: Camera, scopes: str = "a") -> None:
+    """Sign consent for ``camera`` as its owner, so the police may see it.
+
+    Police querysets (portal.roles) show a camera only when the owner's consent
+    in force grants the scope the role needs: (a) for officers, (c) or (d) for
+    the Command Center. Publishes the default terms first when none are.
+    """
+    from consent.selectors import current_terms
+    from consent.services import agreement_sign, terms_draft_create, terms_publish
+
+    terms = current_terms() or terms_publish(terms=terms_draft_create())
+    owner = camera.recorder.site.owner
+    membership = owner.memberships.filter(role=MemberRole.ADMIN).select_related("user").first()
+    user = membership.user if membership else UserFactory()
+    if membership is None:
+        Membership.objects.create(owner=owner, user=user, role=MemberRole.ADMIN)
+    agreement_sign(
+        owner=owner,
+        user=user,
+        terms=terms,
+        cameras=[camera],
+        scopes=list(scopes),
+        signer_name=user.full_name or "Pemilik Kamera",
+        confirmed=True,
+        language="id",
+        authority_statement="Kuasa pengelola sesuai akta organisasi.",
+    )

@@ -22,8 +22,8 @@ from owners.models import (
     Enrolment,
     EnrolmentState,
     EnrolmentTransition,
-    Membership,
     MemberRole,
+    Membership,
     Owner,
     OwnerKind,
     Recorder,
@@ -52,17 +52,54 @@ DEMO_USERS: list[tuple[str, str, str, str | None, str | None, list[str]]] = [
     ("warga", "Siti Rahmawati", "warga, 1 rumah di Cikupa", None, None, []),
     ("usaha", "Budi Santoso", "usaha, toko di Kebon Jeruk", None, None, []),
     ("pengelola", "Hendra Wijaya", "pengelola perumahan di Curug", None, None, []),
-    ("bhabin", "Aipda Joko Susilo", "Bhabinkamtibmas Polsek Cikupa", "polsek-cikupa",
-     OfficerRole.BHABINKAMTIBMAS, ["Bitung Jaya", "Cikupa"]),
-    ("polsek", "Iptu Rina Marlina", "analis Polsek Cikupa", "polsek-cikupa", OfficerRole.ANALYST, []),
-    ("polres", "Kombes Pol Arief Nugroho", "pimpinan Polresta Tangerang", "polresta-tangerang",
-     OfficerRole.COMMANDER, []),
-    ("polda", "Brigjen Pol Dedi Kurniawan", "pimpinan Polda Banten", "polda-banten",
-     OfficerRole.COMMANDER, []),
-    ("operator", "Bripka Yusuf Hidayat", "operator Command Center Polresta Tangerang",
-     "polresta-tangerang", OfficerRole.OPERATOR, []),
-    ("jakbar", "AKBP Maya Sari", "analis Polres Metro Jakarta Barat", "polres-metro-jakarta-barat",
-     OfficerRole.ANALYST, []),
+    (
+        "bhabin",
+        "Aipda Joko Susilo",
+        "Bhabinkamtibmas Polsek Cikupa",
+        "polsek-cikupa",
+        OfficerRole.BHABINKAMTIBMAS,
+        ["Bitung Jaya", "Cikupa"],
+    ),
+    (
+        "polsek",
+        "Iptu Rina Marlina",
+        "analis Polsek Cikupa",
+        "polsek-cikupa",
+        OfficerRole.ANALYST,
+        [],
+    ),
+    (
+        "polres",
+        "Kombes Pol Arief Nugroho",
+        "pimpinan Polresta Tangerang",
+        "polresta-tangerang",
+        OfficerRole.COMMANDER,
+        [],
+    ),
+    (
+        "polda",
+        "Brigjen Pol Dedi Kurniawan",
+        "pimpinan Polda Banten",
+        "polda-banten",
+        OfficerRole.COMMANDER,
+        [],
+    ),
+    (
+        "operator",
+        "Bripka Yusuf Hidayat",
+        "operator Command Center Polresta Tangerang",
+        "polresta-tangerang",
+        OfficerRole.OPERATOR,
+        [],
+    ),
+    (
+        "jakbar",
+        "AKBP Maya Sari",
+        "analis Polres Metro Jakarta Barat",
+        "polres-metro-jakarta-barat",
+        OfficerRole.ANALYST,
+        [],
+    ),
 ]
 
 STATE_WEIGHTS = [
@@ -75,12 +112,59 @@ STATE_WEIGHTS = [
     (EnrolmentState.REJECTED, 3),
     (EnrolmentState.WITHDRAWN, 2),
 ]
-STREETS = ["Jl. Merdeka", "Jl. Melati", "Jl. Kenanga", "Jl. Raya Serang", "Jl. Mawar", "Jl. Anggrek",
-           "Jl. Flamboyan", "Jl. Cendana", "Jl. Dahlia", "Jl. Kamboja", "Gg. Masjid", "Jl. Pahlawan"]
-FIRST = ["Agus", "Dewi", "Rudi", "Sri", "Wahyu", "Ani", "Eko", "Fitri", "Hadi", "Indah", "Yanti",
-         "Bambang", "Lestari", "Teguh", "Ratna", "Fajar", "Nur", "Dian", "Rizky", "Putri"]
-LAST = ["Saputra", "Wulandari", "Setiawan", "Hidayat", "Kusuma", "Pratama", "Lestari", "Gunawan",
-        "Siregar", "Nasution", "Simanjuntak", "Wibowo", "Rahman", "Syahputra", "Halim"]
+STREETS = [
+    "Jl. Merdeka",
+    "Jl. Melati",
+    "Jl. Kenanga",
+    "Jl. Raya Serang",
+    "Jl. Mawar",
+    "Jl. Anggrek",
+    "Jl. Flamboyan",
+    "Jl. Cendana",
+    "Jl. Dahlia",
+    "Jl. Kamboja",
+    "Gg. Masjid",
+    "Jl. Pahlawan",
+]
+FIRST = [
+    "Agus",
+    "Dewi",
+    "Rudi",
+    "Sri",
+    "Wahyu",
+    "Ani",
+    "Eko",
+    "Fitri",
+    "Hadi",
+    "Indah",
+    "Yanti",
+    "Bambang",
+    "Lestari",
+    "Teguh",
+    "Ratna",
+    "Fajar",
+    "Nur",
+    "Dian",
+    "Rizky",
+    "Putri",
+]
+LAST = [
+    "Saputra",
+    "Wulandari",
+    "Setiawan",
+    "Hidayat",
+    "Kusuma",
+    "Pratama",
+    "Lestari",
+    "Gunawan",
+    "Siregar",
+    "Nasution",
+    "Simanjuntak",
+    "Wibowo",
+    "Rahman",
+    "Syahputra",
+    "Halim",
+]
 BUSINESSES = ["Toko", "Warung", "Apotek", "Bengkel", "Minimarket", "Laundry", "Klinik", "Gudang"]
 ESTATES = ["Perumahan Griya", "Cluster", "Kawasan Industri", "Perumahan Taman", "Residence"]
 
@@ -104,28 +188,54 @@ def regions_ensure() -> int:
     count = 0
     for code, name, lat, lng in PROVINCES:
         Region.objects.update_or_create(
-            code=code, defaults={"name": name, "level": RegionLevel.PROVINCE, "parent": None,
-                                 "latitude": _d(lat), "longitude": _d(lng)})
+            code=code,
+            defaults={
+                "name": name,
+                "level": RegionLevel.PROVINCE,
+                "parent": None,
+                "latitude": _d(lat),
+                "longitude": _d(lng),
+            },
+        )
         count += 1
     for code, name, lat, lng in REGENCIES:
         parent = Region.objects.get(code=code.split(".")[0])
         Region.objects.update_or_create(
-            code=code, defaults={"name": name, "level": RegionLevel.REGENCY, "parent": parent,
-                                 "latitude": _d(lat), "longitude": _d(lng)})
+            code=code,
+            defaults={
+                "name": name,
+                "level": RegionLevel.REGENCY,
+                "parent": parent,
+                "latitude": _d(lat),
+                "longitude": _d(lng),
+            },
+        )
         count += 1
     for code, name, lat, lng, prefix, villages in DISTRICTS:
         parent = Region.objects.get(code=code.rsplit(".", 1)[0])
         district, _created = Region.objects.update_or_create(
-            code=code, defaults={"name": name, "level": RegionLevel.DISTRICT, "parent": parent,
-                                 "latitude": _d(lat), "longitude": _d(lng)})
+            code=code,
+            defaults={
+                "name": name,
+                "level": RegionLevel.DISTRICT,
+                "parent": parent,
+                "latitude": _d(lat),
+                "longitude": _d(lng),
+            },
+        )
         count += 1
         rng = random.Random(code)
         for index, village in enumerate(villages, start=1):
             Region.objects.update_or_create(
                 code=f"{code}.{prefix}{index:02d}",
-                defaults={"name": village, "level": RegionLevel.VILLAGE, "parent": district,
-                          "latitude": _d(lat + rng.uniform(-0.012, 0.012)),
-                          "longitude": _d(lng + rng.uniform(-0.012, 0.012))})
+                defaults={
+                    "name": village,
+                    "level": RegionLevel.VILLAGE,
+                    "parent": district,
+                    "latitude": _d(lat + rng.uniform(-0.012, 0.012)),
+                    "longitude": _d(lng + rng.uniform(-0.012, 0.012)),
+                },
+            )
             count += 1
     return count
 
@@ -134,7 +244,8 @@ def units_ensure() -> int:
     for slug, name, level, parent_slug, codes in UNITS:
         parent = PoliceUnit.objects.get(slug=parent_slug) if parent_slug else None
         unit, _created = PoliceUnit.objects.update_or_create(
-            slug=slug, defaults={"name": name, "level": level, "parent": parent})
+            slug=slug, defaults={"name": name, "level": level, "parent": parent}
+        )
         unit.regions.set(Region.objects.filter(code__in=codes))
     return len(UNITS)
 
@@ -143,15 +254,23 @@ def programs_ensure() -> int:
     for slug, name, unit_slug, target, codes, starts_on, summary in PROGRAMS:
         program, _created = Program.objects.update_or_create(
             slug=slug,
-            defaults={"name": name, "unit": PoliceUnit.objects.get(slug=unit_slug), "target": target,
-                      "starts_on": datetime.date.fromisoformat(starts_on),
-                      "status": ProgramStatus.ACTIVE, "summary": summary})
+            defaults={
+                "name": name,
+                "unit": PoliceUnit.objects.get(slug=unit_slug),
+                "target": target,
+                "starts_on": datetime.date.fromisoformat(starts_on),
+                "status": ProgramStatus.ACTIVE,
+                "summary": summary,
+            },
+        )
         program.area.set(Region.objects.filter(code__in=codes))
     return len(PROGRAMS)
 
 
 def demo_logins() -> list[tuple[str, str]]:
-    return [(f"{local}@{DEMO_DOMAIN}", description) for local, _n, description, *_rest in DEMO_USERS]
+    return [
+        (f"{local}@{DEMO_DOMAIN}", description) for local, _n, description, *_rest in DEMO_USERS
+    ]
 
 
 def users_ensure() -> dict[str, User]:
@@ -160,21 +279,30 @@ def users_ensure() -> dict[str, User]:
         email = f"{local}@{DEMO_DOMAIN}"
         user = User.objects.filter(email=email).first()
         if user is None:
-            user = User.objects.create_user(email=email, password=DEMO_PASSWORD, full_name=full_name)
+            user = User.objects.create_user(
+                email=email, password=DEMO_PASSWORD, full_name=full_name
+            )
         if local == "admin" and not user.is_superuser:
             user.is_staff = user.is_superuser = True
             user.save(update_fields=["is_staff", "is_superuser"])
         from allauth.account.models import EmailAddress
 
         EmailAddress.objects.get_or_create(
-            user=user, email=email, defaults={"verified": True, "primary": True})
+            user=user, email=email, defaults={"verified": True, "primary": True}
+        )
         if unit_slug:
             officer, _created = Officer.objects.update_or_create(
-                user=user, defaults={"unit": PoliceUnit.objects.get(slug=unit_slug), "role": role})
+                user=user,
+                defaults={"unit": PoliceUnit.objects.get(slug=unit_slug), "role": role or ""},
+            )
             if villages:
-                officer.villages.set(Region.objects.filter(
-                    level=RegionLevel.VILLAGE, name__in=villages,
-                    code__startswith=_unit_prefix(officer.unit)))
+                officer.villages.set(
+                    Region.objects.filter(
+                        level=RegionLevel.VILLAGE,
+                        name__in=villages,
+                        code__startswith=_unit_prefix(officer.unit),
+                    )
+                )
         users[local] = user
     return users
 
@@ -188,12 +316,32 @@ def _owner_plan(index: int, rng: random.Random) -> tuple[str, str, bool, int]:
     """Kind, name, is_organisation and camera count of generated owner ``index``."""
     roll = rng.random()
     if roll < 0.70:
-        return OwnerKind.RESIDENT, f"{rng.choice(FIRST)} {rng.choice(LAST)}", False, rng.randint(1, 4)
+        return (
+            OwnerKind.RESIDENT,
+            f"{rng.choice(FIRST)} {rng.choice(LAST)}",
+            False,
+            rng.randint(1, 4),
+        )
     if roll < 0.92:
-        return OwnerKind.BUSINESS, f"{rng.choice(BUSINESSES)} {rng.choice(LAST)}", True, rng.randint(2, 8)
+        return (
+            OwnerKind.BUSINESS,
+            f"{rng.choice(BUSINESSES)} {rng.choice(LAST)}",
+            True,
+            rng.randint(2, 8),
+        )
     if roll < 0.97:
-        return OwnerKind.ESTATE, f"{rng.choice(ESTATES)} {rng.choice(FIRST)} {index}", True, rng.randint(8, 32)
-    return OwnerKind.COMMUNITY, f"RW {rng.randint(1, 15):02d} {rng.choice(LAST)}", True, rng.randint(2, 10)
+        return (
+            OwnerKind.ESTATE,
+            f"{rng.choice(ESTATES)} {rng.choice(FIRST)} {index}",
+            True,
+            rng.randint(8, 32),
+        )
+    return (
+        OwnerKind.COMMUNITY,
+        f"RW {rng.randint(1, 15):02d} {rng.choice(LAST)}",
+        True,
+        rng.randint(2, 10),
+    )
 
 
 def _pick_state(rng: random.Random) -> str:
@@ -209,14 +357,17 @@ def _pick_state(rng: random.Random) -> str:
 def cameras_ensure(target: int, *, batch: int = 2000) -> tuple[int, int]:
     """Generate owners with sites, recorders and cameras until ``target`` demo cameras exist."""
     generated = Camera.objects.filter(
-        recorder__site__owner__contact_email__startswith=GENERATED_PREFIX)
+        recorder__site__owner__contact_email__startswith=GENERATED_PREFIX
+    )
     existing = generated.count()
     if existing >= target:
         return 0, existing
     start_index = Owner.objects.filter(contact_email__startswith=GENERATED_PREFIX).count()
     villages = list(Region.objects.filter(level=RegionLevel.VILLAGE).order_by("code"))
     programs = list(Program.objects.prefetch_related("area"))
-    program_for_prefix = {region.code: program for program in programs for region in program.area.all()}
+    program_for_prefix = {
+        region.code: program for program in programs for region in program.area.all()
+    }
     brands = [b for b, _label in RecorderBrand.choices]
     owners_created = 0
     created = 0
@@ -232,8 +383,14 @@ def cameras_ensure(target: int, *, batch: int = 2000) -> tuple[int, int]:
                 kind, name, is_org, n_cameras = _owner_plan(index, rng)
                 n_cameras = min(n_cameras, target - existing - created - planned)
                 village = villages[rng.randrange(len(villages))]
-                owners.append(Owner(kind=kind, name=name, is_organisation=is_org,
-                                    contact_email=f"{GENERATED_PREFIX}{index}@{DEMO_DOMAIN}"))
+                owners.append(
+                    Owner(
+                        kind=kind,
+                        name=name,
+                        is_organisation=is_org,
+                        contact_email=f"{GENERATED_PREFIX}{index}@{DEMO_DOMAIN}",
+                    )
+                )
                 plans.append((rng, village, n_cameras))
                 planned += n_cameras
                 index += 1
@@ -241,34 +398,58 @@ def cameras_ensure(target: int, *, batch: int = 2000) -> tuple[int, int]:
             owners_created += len(owners)
             # Re-read ids (bulk_create sets pks on PostgreSQL and SQLite).
             sites = [
-                Site(owner=owner, name=("Rumah" if owner.kind == OwnerKind.RESIDENT else owner.name),
-                     address=f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}, RT {rng.randint(1, 12):02d}/RW {rng.randint(1, 15):02d}",
-                     village=village,
-                     latitude=_d(float(village.latitude or 0) + rng.uniform(-0.004, 0.004)),
-                     longitude=_d(float(village.longitude or 0) + rng.uniform(-0.004, 0.004)))
+                Site(
+                    owner=owner,
+                    name=("Rumah" if owner.kind == OwnerKind.RESIDENT else owner.name),
+                    address=f"{rng.choice(STREETS)} No. {rng.randint(1, 200)}, RT {rng.randint(1, 12):02d}/RW {rng.randint(1, 15):02d}",
+                    village=village,
+                    latitude=_d(float(village.latitude or 0) + rng.uniform(-0.004, 0.004)),
+                    longitude=_d(float(village.longitude or 0) + rng.uniform(-0.004, 0.004)),
+                )
                 for owner, (rng, village, _n) in zip(owners, plans, strict=True)
             ]
             Site.objects.bulk_create(sites)
             recorders = [
-                Recorder(site=site, brand=rng.choice(brands), host=f"cctv{site.owner_id}.example.net",
-                         onvif_port=80, rtsp_port=554, username="onvif", password="",
-                         channel_count=max(4, n))
+                Recorder(
+                    site=site,
+                    brand=rng.choice(brands),
+                    host=f"cctv{site.owner_id}.example.net",
+                    onvif_port=80,
+                    rtsp_port=554,
+                    username="onvif",
+                    password="",
+                    channel_count=max(4, n),
+                )
                 for site, (rng, _v, n) in zip(sites, plans, strict=True)
             ]
             Recorder.objects.bulk_create(recorders)
             cameras: list[Camera] = []
             for recorder, site, (rng, _village, n) in zip(recorders, sites, plans, strict=True):
                 for channel in range(1, n + 1):
-                    cameras.append(Camera(
-                        recorder=recorder, channel=channel, name=f"Kamera {channel}",
-                        latitude=_d(float(site.latitude) + rng.uniform(-0.0004, 0.0004)),
-                        longitude=_d(float(site.longitude) + rng.uniform(-0.0004, 0.0004)),
-                        direction=rng.randrange(360), angle=rng.choice([60, 90, 90, 110, 360]),
-                        range_m=rng.choice([10, 15, 20, 30, 50]),
-                        mount=rng.choice([CameraMount.WALL, CameraMount.POLE, CameraMount.CEILING]),
-                        zone=rng.choice([SurveillanceZone.TOWN, SurveillanceZone.GATE,
-                                         SurveillanceZone.PARKING, SurveillanceZone.SHOP]),
-                        sees_public_space=rng.random() < 0.8))
+                    cameras.append(
+                        Camera(
+                            recorder=recorder,
+                            channel=channel,
+                            name=f"Kamera {channel}",
+                            latitude=_d(float(site.latitude) + rng.uniform(-0.0004, 0.0004)),
+                            longitude=_d(float(site.longitude) + rng.uniform(-0.0004, 0.0004)),
+                            direction=rng.randrange(360),
+                            angle=rng.choice([60, 90, 90, 110, 360]),
+                            range_m=rng.choice([10, 15, 20, 30, 50]),
+                            mount=rng.choice(
+                                [CameraMount.WALL, CameraMount.POLE, CameraMount.CEILING]
+                            ),
+                            zone=rng.choice(
+                                [
+                                    SurveillanceZone.TOWN,
+                                    SurveillanceZone.GATE,
+                                    SurveillanceZone.PARKING,
+                                    SurveillanceZone.SHOP,
+                                ]
+                            ),
+                            sees_public_space=rng.random() < 0.8,
+                        )
+                    )
             Camera.objects.bulk_create(cameras, batch_size=1000)
             enrolments = []
             for camera in cameras:
@@ -276,13 +457,25 @@ def cameras_ensure(target: int, *, batch: int = 2000) -> tuple[int, int]:
                 if program is None:
                     continue
                 rng = random.Random(f"camera-{camera.recorder.site.owner_id}-{camera.channel}")
-                enrolments.append(Enrolment(camera=camera, program=program, state=_pick_state(rng),
-                                            state_changed_at=now))
+                enrolments.append(
+                    Enrolment(
+                        camera=camera, program=program, state=_pick_state(rng), state_changed_at=now
+                    )
+                )
             Enrolment.objects.bulk_create(enrolments, batch_size=1000)
             EnrolmentTransition.objects.bulk_create(
-                [EnrolmentTransition(enrolment=e, from_state=EnrolmentState.DRAFT, to_state=e.state,
-                                     reason="data demo") for e in enrolments if e.state != EnrolmentState.DRAFT],
-                batch_size=1000)
+                [
+                    EnrolmentTransition(
+                        enrolment=e,
+                        from_state=EnrolmentState.DRAFT,
+                        to_state=e.state,
+                        reason="data demo",
+                    )
+                    for e in enrolments
+                    if e.state != EnrolmentState.DRAFT
+                ],
+                batch_size=1000,
+            )
             created += len(cameras)
     return owners_created, existing + created
 
@@ -292,7 +485,15 @@ def showcase_ensure(users: dict[str, User]) -> None:
     specs = [
         ("warga", OwnerKind.RESIDENT, "Keluarga Rahmawati", False, "Bitung Jaya", "Rumah", 2),
         ("usaha", OwnerKind.BUSINESS, "Toko Santoso", True, "Kebon Jeruk", "Toko Santoso", 4),
-        ("pengelola", OwnerKind.ESTATE, "Perumahan Griya Curug", True, "Curug Wetan", "Gerbang utama", 8),
+        (
+            "pengelola",
+            OwnerKind.ESTATE,
+            "Perumahan Griya Curug",
+            True,
+            "Curug Wetan",
+            "Gerbang utama",
+            8,
+        ),
     ]
     mataraksa = Program.objects.filter(slug="mataraksa").first()
     blindspot = Program.objects.filter(slug="cctv-no-blindspot").first()
@@ -300,24 +501,52 @@ def showcase_ensure(users: dict[str, User]) -> None:
         user = users[local]
         if Membership.objects.filter(user=user).exists():
             continue
-        village = Region.objects.filter(level=RegionLevel.VILLAGE, name=village_name).order_by("code").first()
-        assert village is not None and village.latitude is not None and village.longitude is not None
-        owner = Owner.objects.create(kind=kind, name=name, is_organisation=is_org,
-                                     contact_email=user.email or "")
+        village = (
+            Region.objects.filter(level=RegionLevel.VILLAGE, name=village_name)
+            .order_by("code")
+            .first()
+        )
+        assert (
+            village is not None and village.latitude is not None and village.longitude is not None
+        )
+        owner = Owner.objects.create(
+            kind=kind, name=name, is_organisation=is_org, contact_email=user.email or ""
+        )
         Membership.objects.create(owner=owner, user=user, role=MemberRole.ADMIN)
-        site = Site.objects.create(owner=owner, name=site_name, address="Jl. Melati No. 7",
-                                   village=village, latitude=village.latitude, longitude=village.longitude)
-        recorder = Recorder.objects.create(site=site, brand=RecorderBrand.HIKVISION, model="DS-7208HQHI",
-                                           host="dvr.example.net", username="onvif", password="demo-onvif-123",
-                                           channel_count=max(4, n_cameras))
+        site = Site.objects.create(
+            owner=owner,
+            name=site_name,
+            address="Jl. Melati No. 7",
+            village=village,
+            latitude=village.latitude,
+            longitude=village.longitude,
+        )
+        recorder = Recorder.objects.create(
+            site=site,
+            brand=RecorderBrand.HIKVISION,
+            model="DS-7208HQHI",
+            host="dvr.example.net",
+            username="onvif",
+            password="demo-onvif-123",
+            channel_count=max(4, n_cameras),
+        )
         program = mataraksa if village.code.startswith("36.03") else blindspot
         for channel in range(1, n_cameras + 1):
-            camera = Camera.objects.create(recorder=recorder, channel=channel, name=f"Kamera {channel}",
-                                           latitude=village.latitude, longitude=village.longitude,
-                                           direction=(channel * 90) % 360, angle=90)
+            camera = Camera.objects.create(
+                recorder=recorder,
+                channel=channel,
+                name=f"Kamera {channel}",
+                latitude=village.latitude,
+                longitude=village.longitude,
+                direction=(channel * 90) % 360,
+                angle=90,
+            )
             if program is not None:
-                Enrolment.objects.create(camera=camera, program=program,
-                                         state=EnrolmentState.SUBMITTED if channel % 2 else EnrolmentState.VERIFIED)
+                Enrolment.objects.create(
+                    camera=camera,
+                    program=program,
+                    state=EnrolmentState.SUBMITTED if channel % 2 else EnrolmentState.VERIFIED,
+                )
 
 
 def demo_seed(*, cameras: int = 400) -> SeedReport:

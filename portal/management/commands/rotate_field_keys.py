@@ -21,15 +21,19 @@ class Command(BaseCommand):
         quote = connection.ops.quote_name
         with transaction.atomic():
             for model in apps.get_models():
-                fields = [f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)]
+                fields = [
+                    f for f in model._meta.concrete_fields if isinstance(f, EncryptedTextField)
+                ]
                 if not fields:
                     continue
-                table, pk = model._meta.db_table, model._meta.pk.column
+                table = model._meta.db_table
+                pk = str(model._meta.pk.column)
                 for field in fields:
+                    column = str(field.column)
                     with connection.cursor() as cursor:
                         cursor.execute(
-                            f"SELECT {quote(pk)}, {quote(field.column)} FROM {quote(table)} "  # noqa: S608
-                            f"WHERE {quote(field.column)} IS NOT NULL AND {quote(field.column)} <> ''"
+                            f"SELECT {quote(pk)}, {quote(column)} FROM {quote(table)} "  # noqa: S608
+                            f"WHERE {quote(column)} IS NOT NULL AND {quote(column)} <> ''"
                         )
                         rows = cursor.fetchall()
                     updates = []
@@ -40,7 +44,7 @@ class Command(BaseCommand):
                             failures.append(f"{model._meta.label}.{field.name} pk={row_pk}")
                     with connection.cursor() as cursor:
                         cursor.executemany(
-                            f"UPDATE {quote(table)} SET {quote(field.column)} = %s "  # noqa: S608
+                            f"UPDATE {quote(table)} SET {quote(column)} = %s "  # noqa: S608
                             f"WHERE {quote(pk)} = %s",
                             updates,
                         )

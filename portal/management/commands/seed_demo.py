@@ -12,11 +12,19 @@ class Command(BaseCommand):
     help = "Load realistic demo data (idempotent). --cameras N scales the generated cameras."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--cameras", type=int, default=400, help="generated demo cameras (default 400)")
-        parser.add_argument("--list-logins", action="store_true", help="print the demo logins and exit")
-        parser.add_argument("--print-password", action="store_true", help="print the demo password and exit")
+        parser.add_argument(
+            "--cameras", type=int, default=400, help="generated demo cameras (default 400)"
+        )
+        parser.add_argument(
+            "--list-logins", action="store_true", help="print the demo logins and exit"
+        )
+        parser.add_argument(
+            "--print-password", action="store_true", help="print the demo password and exit"
+        )
 
-    def handle(self, *args: Any, cameras: int, list_logins: bool, print_password: bool, **options: Any) -> None:
+    def handle(
+        self, *args: Any, cameras: int, list_logins: bool, print_password: bool, **options: Any
+    ) -> None:
         if print_password:
             self.stdout.write(DEMO_PASSWORD)
             return
@@ -33,7 +41,8 @@ class Command(BaseCommand):
             if command in get_commands():
                 call_command(command, verbosity=0)
         self.stdout.write(
-            f"demo data: {report.regions} regions, {report.units} units, {report.programs} programs, "
-            f"{report.users} demo users, {report.owners_created} owners added, "
+            f"demo data: {report.regions} regions, {report.units} units, "
+            f"{report.programs} programs, {report.users} demo users, "
+            f"{report.owners_created} owners added, "
             f"{report.cameras_total} generated cameras in total"
         )

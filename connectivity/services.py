@@ -1,0 +1,187 @@
+"""Writes for connectivity: start and run checks, record what a probe learned.
+
+Views, tasks, the management command and the scheduler call these; the probe
+itself (``connectivity.probe``) runs in worker processes (``isolation``).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Iterable
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone, translation
+
+from connectivity import isolation, selectors
+from connectivity.explanations import message_for
+from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatusEvent
+from connectivity.probe import ProbeResult, ProbeTarget, Step
+from owners.models import Recorder
+from portal import netguard
+
+logger = logging.getLogger(__name__)
+
+# Outcomes that say nothing about the recorder itself: they do not flip online/offline.
+NOT_ABOUT_THE_RECORDER = frozenset({"probe_crashed", "rate_limited"})
+
+
+def probe_target_for(*, recorder: Recorder, keep_jpeg: bool = False) -> ProbeTarget:
+    return ProbeTarget(
+        host=recorder.host,
+        onvif_port=recorder.onvif_port if recorder.onvif_enabled else None,
+        rtsp_port=recorder.rtsp_port,
+        username=recorder.username,
+        password=recorder.password,
+        rtsp_path=recorder.rtsp_path,
+        brand=recorder.brand,
+        keep_jpeg=keep_jpeg,
+    )
+
+
+def check_start(*, recorder: Recorder, user: Any) -> Check:
+    """Queue a check of ``recorder`` asked for by ``user``.
+
+    Returns the check already queued or running for this recorder if there is
+    one. Raises ``netguard.RateLimited`` when the user or the host is over its limit.
+    """
+    running = selectors.check_in_progress(recorder=recorder)
+    if running is not None:
+        return running
+    netguard.check_rate(getattr(user, "pk", None), recorder.host)
+    check = Check.objects.create(
+        recorder=recorder,
+        requested_by=user if getattr(user, "is_authenticated", False) else None,
+        trigger=CheckTrigger.MANUAL,
+    )
+    _enqueue_on_commit("run_check", check.pk)
+    return check
+
+
+def _enqueue_on_commit(name: str, *args: Any) -> None:
+    from connectivity import tasks
+
+    transaction.on_commit(lambda: getattr(tasks, name).enqueue(*args))
+
+
+def _steps_json(steps: Iterable[Step]) -> list[dict[str, Any]]:
+    return [dataclasses.asdict(step) for step in steps]
+
+
+def _mark_running(check_ids: list[int]) -> None:
+    Check.objects.filter(pk__in=check_ids, status=CheckStatus.QUEUED).update(
+        status=CheckStatus.RUNNING, started_at=timezone.now()
+    )
+
+
+def check_run(*, check_id: int) -> Check:
+    """Run a queued check now, saving each step as it finishes (the page polls them)."""
+    check = Check.objects.select_related("recorder").get(pk=check_id)
+    if check.status == CheckStatus.FINISHED:
+        return check
+    _mark_running([check.pk])
+    keep = selectors.snapshot_storage_allowed(recorder=check.recorder)
+    target = probe_target_for(recorder=check.recorder, keep_jpeg=keep)
+
+    def save_steps(steps: list[Step]) -> None:
+        Check.objects.filter(pk=check.pk).update(steps=_steps_json(steps))
+
+    result = isolation.run_isolated(target, on_steps=save_steps)
+    check.refresh_from_db()
+    return check_finish(check=check, result=result, keep_snapshot=keep)
+
+
+def checks_run_many(*, check_ids: list[int], concurrency: int) -> None:
+    """Run many queued checks at once (scheduled re-checks, the benchmark)."""
+    checks = {
+        c.pk: c
+        for c in Check.objects.select_related("recorder").filter(
+            pk__in=check_ids, status=CheckStatus.QUEUED
+        )
+    }
+    _mark_running(list(checks))
+    keep = {pk: selectors.snapshot_storage_allowed(recorder=c.recorder) for pk, c in checks.items()}
+
+    def finish(pk: int, result: ProbeResult) -> None:
+        check_finish(check=checks[pk], result=result, keep_snapshot=keep[pk])
+
+    isolation.run_many(
+        (
+            (pk, probe_target_for(recorder=c.recorder, keep_jpeg=keep[pk]))
+            for pk, c in checks.items()
+        ),
+        concurrency=max(1, concurrency),
+        on_result=finish,
+    )
+
+
+def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> Check:
+    """Store a probe's result on ``check`` and update the recorder."""
+    with translation.override("id"):
+        message = message_for(result.result_code, result.detail)
+    check.status = CheckStatus.FINISHED
+    check.finished_at = timezone.now()
+    check.started_at = check.started_at or check.finished_at
+    check.steps = _steps_json(result.steps)
+    check.result_code = result.result_code
+    check.message = message
+    check.detail = result.detail
+    check.device = result.device
+    check.streams = [dataclasses.asdict(s) for s in result.streams]
+    check.warnings = result.warnings
+    check.ms_to_first_frame = result.ms_to_first_frame
+    check.duration_ms = result.ms
+    with transaction.atomic():
+        if result.jpeg and keep_snapshot:
+            check.snapshot.save(f"check-{check.pk}.jpg", ContentFile(result.jpeg), save=False)
+        check.save()
+        recorder_record_check(recorder=check.recorder, check=check)
+    return check
+
+
+def recorder_record_check(*, recorder: Recorder, check: Check) -> None:
+    """Copy what the probe learned onto the recorder; log online/offline changes."""
+    if check.result_code in NOT_ABOUT_THE_RECORDER:
+        return
+    recorder = Recorder.objects.select_for_update().get(pk=recorder.pk)
+    updates: dict[str, Any] = {}
+    device = check.device or {}
+    for field in ("manufacturer", "firmware", "serial"):
+        value = str(device.get(field) or "")[:80]
+        if value and getattr(recorder, field) != value:
+            updates[field] = value
+    if device.get("model") and not recorder.model:
+        updates["model"] = str(device["model"])[:80]
+    if device.get("channel_count"):
+        updates["channel_count"] = int(device["channel_count"])
+    online = check.passed
+    if recorder.online != online:
+        RecorderStatusEvent.objects.create(
+            recorder=recorder,
+            online=online,
+            previous=recorder.online,
+            check_run=check,
+            result_code=check.result_code,
+        )
+        updates["online"] = online
+    if updates:
+        Recorder.objects.filter(pk=recorder.pk).update(**updates)
+
+
+def recheck_schedule() -> list[int]:
+    """Queue a check of every connected recorder that is due; returns the check ids."""
+    due = list(selectors.recorders_due_for_recheck())
+    if not due:
+        return []
+    with transaction.atomic():
+        checks = Check.objects.bulk_create(
+            [Check(recorder=r, trigger=CheckTrigger.SCHEDULED) for r in due]
+        )
+        ids = [c.pk for c in checks]
+        chunk = max(1, settings.CONNECTIVITY_RECHECK_CONCURRENCY * 4)
+        for start in range(0, len(ids), chunk):
+            _enqueue_on_commit("run_checks", ids[start : start + chunk])
+    return ids

@@ -1,0 +1,100 @@
+"""The "Test my recorder" page, live check progress and the check history.
+
+Every queryset starts from ``portal.roles``: anyone who may see a recorder may
+see its checks; only those who may edit it may start one.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_GET, require_http_methods
+
+from connectivity import selectors, services
+from connectivity.brands import brand_profile
+from connectivity.explanations import explain, step_label, warning_text
+from connectivity.models import Check
+from portal import netguard, roles
+
+POLL_SECONDS = 1
+
+
+def _check_context(check: Check) -> dict[str, object]:
+    return {
+        "check": check,
+        "steps": [{**step, "label": step_label(step.get("name", ""))} for step in check.steps],
+        "explanation": explain(check.result_code, check.detail) if check.finished else None,
+        "warning_texts": [warning_text(code) for code in check.warnings],
+        "poll_seconds": POLL_SECONDS,
+    }
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def recorder_test(request: HttpRequest, recorder_id: int) -> HttpResponse:
+    recorder = get_object_or_404(
+        roles.recorders_visible_to(request.user).select_related("site"), pk=recorder_id
+    )
+    if request.method == "POST":
+        recorder = get_object_or_404(roles.recorders_editable_by(request.user), pk=recorder_id)
+        try:
+            check = services.check_start(recorder=recorder, user=request.user)
+        except netguard.RateLimited as limited:
+            messages.error(request, explain("rate_limited")["text"])
+            response = redirect("connectivity:recorder-test", recorder_id=recorder.pk)
+            response["Retry-After"] = str(limited.retry_after)
+            return response
+        return redirect("connectivity:check-detail", check_id=check.pk)
+    latest = selectors.check_latest(recorder=recorder)
+    can_start = roles.recorders_editable_by(request.user).filter(pk=recorder.pk).exists()
+    return render(
+        request,
+        "connectivity/recorder_test.html",
+        {
+            "recorder": recorder,
+            "latest": latest,
+            "latest_explanation": explain(latest.result_code, latest.detail)
+            if latest and latest.finished
+            else None,
+            "can_start": can_start,
+            "brand_help": brand_profile(recorder.brand).help_text,
+        },
+    )
+
+
+@login_required
+@require_GET
+def check_detail(request: HttpRequest, check_id: int) -> HttpResponse:
+    check = get_object_or_404(
+        selectors.checks_visible_to(request.user).select_related("recorder__site"), pk=check_id
+    )
+    return render(request, "connectivity/check_detail.html", _check_context(check))
+
+
+@login_required
+@require_GET
+def check_progress(request: HttpRequest, check_id: int) -> HttpResponse:
+    """The progress partial the detail page polls with HTMX until the check finishes."""
+    check = get_object_or_404(
+        selectors.checks_visible_to(request.user).select_related("recorder__site"), pk=check_id
+    )
+    return render(request, "connectivity/check_detail.html#progress", _check_context(check))
+
+
+@login_required
+@require_GET
+def recorder_history(request: HttpRequest, recorder_id: int) -> HttpResponse:
+    recorder = get_object_or_404(
+        roles.recorders_visible_to(request.user).select_related("site"), pk=recorder_id
+    )
+    return render(
+        request,
+        "connectivity/recorder_history.html",
+        {
+            "recorder": recorder,
+            "checks": selectors.checks_for_recorder(recorder=recorder)[:100],
+            "events": selectors.status_events_for_recorder(recorder=recorder)[:50],
+        },
+    )

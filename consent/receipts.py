@@ -1,0 +1,218 @@
+"""Consent receipts: the Kantara Consent Receipt fields, a PDF (fpdf2) and a QR code (segno).
+
+The same ``receipt_fields`` dict feeds the HTML page, the PDF and the JSON, so
+the three never disagree.
+"""
+
+from __future__ import annotations
+
+import base64
+import io
+from pathlib import Path
+from typing import Any
+
+import segno
+from django.conf import settings
+from django.urls import reverse
+from fpdf import FPDF
+
+from consent.models import ConsentRecord, RecordKind, Scope, TermsScope
+from owners.models import Camera
+from police.models import PoliceUnit
+
+KANTARA_VERSION = "KI-CR-v1.1.0"
+PLATFORM_OPERATOR = "CCTV Warga (operator platform)"
+FONT_CANDIDATES = (
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+    Path("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf"),
+)
+
+
+def verification_url(record: ConsentRecord) -> str:
+    return settings.SITE_URL + reverse("consent:verify", args=[record.receipt_id])
+
+
+def _controllers(record: ConsentRecord) -> list[str]:
+    """Police units whose jurisdiction covers the record's cameras, plus the operator."""
+    units: list[str] = []
+    cameras = Camera.objects.filter(
+        pk__in=[c.camera_ref for c in record.cameras.all()]
+    ).select_related("recorder__site__village")
+    codes = {cam.recorder.site.village.code for cam in cameras}
+    prefixes = set()
+    for code in codes:
+        parts = code.split(".")
+        prefixes |= {".".join(parts[: i + 1]) for i in range(len(parts))}
+    for unit in PoliceUnit.objects.filter(regions__code__in=prefixes).distinct().order_by("level"):
+        units.append(unit.name)
+    return [*units, PLATFORM_OPERATOR]
+
+
+def receipt_fields(record: ConsentRecord, language: str = "id") -> dict[str, Any]:
+    scope_texts: dict[str, TermsScope] = {}
+    if record.terms is not None:
+        scope_texts = {s.scope: s for s in record.terms.scopes.all()}
+    cameras = list(record.cameras.all())
+    scope_codes = sorted({s for c in cameras for s in (c.scopes or c.withdrawn_scopes)})
+    purposes = []
+    for code in scope_codes:
+        text = scope_texts[code].text(language) if code in scope_texts else {}
+        purposes.append(
+            {
+                "scope": code,
+                "label": str(Scope(code).label),
+                "purpose": text.get("purpose", ""),
+                "recipient": text.get("recipient", ""),
+                "retention": text.get("retention", ""),
+            }
+        )
+    return {
+        "version": KANTARA_VERSION,
+        "jurisdiction": "ID (UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi)",
+        "consent_timestamp": record.created_at.isoformat(),
+        "collection_method": "web form, typed full name + checkbox"
+        + (" + drawn signature" if record.signature_image else ""),
+        "consent_receipt_id": str(record.receipt_id),
+        "kind": record.kind,
+        "kind_label": str(record.get_kind_display()),
+        "language": record.language,
+        "pii_principal": record.owner_name,
+        "signer": record.signer_name,
+        "capacity": str(record.get_capacity_display()),
+        "authority_statement": record.authority_statement,
+        "controllers": _controllers(record),
+        "terms_version": record.terms_version,
+        "terms_sha256": record.terms_sha256,
+        "purposes": purposes,
+        "pii_categories": [
+            "lokasi dan arah kamera / camera location and direction",
+            "nama dan kontak pemilik / owner name and contact",
+            "gambar dan video dari kamera sesuai cakupan / images and video per scope",
+        ],
+        "cameras": [
+            {"label": c.camera_label, "scopes": c.scopes, "withdrawn_scopes": c.withdrawn_scopes}
+            for c in cameras
+        ],
+        "withdraw": "Buka halaman Persetujuan di CCTV Warga dan pilih “Tarik persetujuan”; "
+        "berlaku seketika. / Open the Consent page and choose “Withdraw consent”; "
+        "it takes effect at once.",
+        "record_hash": record.record_hash,
+        "prev_hash": record.prev_hash,
+        "sequence": record.seq,
+        "verification_url": verification_url(record),
+        "is_withdrawal": record.kind == RecordKind.WITHDRAWAL,
+    }
+
+
+def qr_svg_data_uri(url: str) -> str:
+    return segno.make(url, error="m").svg_data_uri(scale=4)
+
+
+class _ReceiptPDF(FPDF):
+    unicode_ok = False
+
+    def setup_font(self) -> None:
+        regular, bold = FONT_CANDIDATES
+        if regular.exists() and bold.exists():
+            self.add_font("receipt", "", str(regular))
+            self.add_font("receipt", "B", str(bold))
+            self.unicode_ok = True
+            self.set_font("receipt", size=10)
+        else:
+            self.set_font("helvetica", size=10)
+
+    def text_safe(self, value: Any) -> str:
+        text = str(value)
+        if self.unicode_ok:
+            return text
+        text = text.replace("—", "-").replace("“", '"').replace("”", '"').replace("→", "->")
+        return text.encode("latin-1", "replace").decode("latin-1")
+
+    def bold(self, on: bool) -> None:
+        family = "receipt" if self.unicode_ok else "helvetica"
+        self.set_font(family, "B" if on else "", size=10)
+
+
+def receipt_pdf(record: ConsentRecord, language: str = "id") -> bytes:
+    fields = receipt_fields(record, language)
+    pdf = _ReceiptPDF(format="A4")
+    pdf.set_title(f"Consent receipt {fields['consent_receipt_id']}")
+    pdf.set_creator("CCTV Warga")
+    pdf.add_page()
+    pdf.setup_font()
+    w = pdf.epw
+
+    def line(label: str, value: Any, mono: bool = False) -> None:
+        pdf.bold(True)
+        pdf.multi_cell(w, 5, pdf.text_safe(label), new_x="LMARGIN", new_y="NEXT")
+        if mono:  # hashes and links in a core font: plain text, easy to copy and search
+            pdf.set_font("courier", size=9)
+            pdf.multi_cell(w, 5, str(value or "-"), new_x="LMARGIN", new_y="NEXT")
+        else:
+            pdf.bold(False)
+            pdf.multi_cell(w, 5, pdf.text_safe(value or "-"), new_x="LMARGIN", new_y="NEXT")
+        pdf.bold(False)
+        pdf.ln(1)
+
+    pdf.bold(True)
+    pdf.set_font_size(14)
+    title = (
+        "Tanda terima penarikan persetujuan / Consent withdrawal receipt"
+        if fields["is_withdrawal"]
+        else "Tanda terima persetujuan / Consent receipt"
+    )
+    pdf.multi_cell(w, 7, pdf.text_safe(title), new_x="LMARGIN", new_y="NEXT")
+    pdf.set_font_size(10)
+    pdf.bold(False)
+    pdf.ln(2)
+    line("Versi tanda terima / Receipt version", fields["version"])
+    line("Yurisdiksi / Jurisdiction", fields["jurisdiction"])
+    line("Nomor tanda terima / Consent receipt ID", fields["consent_receipt_id"], mono=True)
+    line("Waktu (UTC) / Consent timestamp", fields["consent_timestamp"])
+    line("Cara pengumpulan / Collection method", fields["collection_method"])
+    line("Subjek data / PII principal", fields["pii_principal"])
+    line("Penanda tangan / Signer", f"{fields['signer']} ({fields['capacity']})")
+    if fields["authority_statement"]:
+        line("Pernyataan kewenangan / Declaration of authority", fields["authority_statement"])
+    line("Pengendali data / Data controllers", "; ".join(fields["controllers"]))
+    if fields["terms_version"]:
+        line("Versi syarat / Terms version", f"v{fields['terms_version']} ({fields['language']})")
+    line("SHA-256 teks syarat / Terms text hash", fields["terms_sha256"], mono=True)
+    line(
+        "Kamera / Cameras",
+        "\n".join(
+            f"{c['label']}: {c['scopes'] or ('ditarik / withdrawn: ' + c['withdrawn_scopes'])}"
+            for c in fields["cameras"]
+        ),
+    )
+    for p in fields["purposes"]:
+        line(
+            p["label"],
+            f"Tujuan / Purpose: {p['purpose']}\nPenerima / Recipient: {p['recipient']}\n"
+            f"Masa simpan / Retention: {p['retention']}",
+        )
+    line("Kategori data / PII categories", "; ".join(fields["pii_categories"]))
+    line("Cara menarik / How to withdraw", fields["withdraw"])
+    line("Hash catatan / Record hash", fields["record_hash"], mono=True)
+    line("Hash sebelumnya / Previous record hash", fields["prev_hash"], mono=True)
+    line("Verifikasi / Verification", fields["verification_url"], mono=True)
+    if record.signature_image:
+        pdf.bold(True)
+        pdf.multi_cell(
+            w,
+            5,
+            pdf.text_safe("Tanda tangan gambar / Drawn signature"),
+            new_x="LMARGIN",
+            new_y="NEXT",
+        )
+        pdf.bold(False)
+        try:
+            raw = base64.b64decode(record.signature_image.split(",", 1)[1])
+            pdf.image(io.BytesIO(raw), w=60)
+        except Exception:  # a broken image must not break the receipt
+            pdf.multi_cell(w, 5, "-", new_x="LMARGIN", new_y="NEXT")
+    png = io.BytesIO()
+    segno.make(fields["verification_url"], error="m").save(png, kind="png", scale=4)
+    png.seek(0)
+    pdf.image(png, w=35)
+    return bytes(pdf.output())

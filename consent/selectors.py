@@ -1,0 +1,354 @@
+"""Reads on consent: the current terms, the scopes in force per camera, what an
+owner must see, and the filters the police side uses (``portal.roles``).
+
+The scopes in force for a camera are those of the latest chain record that
+names it: an agreement grants its scopes, a withdrawal leaves none. A newer
+terms version changes nothing until the owner signs it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from consent.models import (
+    AccessLogEntry,
+    ConsentRecord,
+    ConsentState,
+    DataSubjectRequest,
+    RecordCamera,
+    RecordKind,
+    RequestStatus,
+    Scope,
+    TermsVersion,
+)
+from owners.models import Camera, Enrolment, EnrolmentState, Owner, Recorder
+
+
+def current_terms() -> TermsVersion | None:
+    """The newest published version; the only one that can be signed."""
+    return (
+        TermsVersion.objects.filter(live=True)
+        .exclude(text_sha256="")
+        .order_by("-version")
+        .prefetch_related("scopes")
+        .first()
+    )
+
+
+def _scope_q(scope: str | Iterable[str]) -> Q:
+    wanted = [scope] if isinstance(scope, str) else list(scope)
+    q = Q()
+    for s in wanted:
+        q |= Q(scopes__contains=s)
+    return q
+
+
+def cameras_with_scope(scope: str | Iterable[str]) -> QuerySet[Camera]:
+    """Cameras whose consent in force grants ``scope`` (or any of several scopes)."""
+    return Camera.objects.filter(pk__in=camera_ids_with_scope(scope))
+
+
+def camera_ids_with_scope(scope: str | Iterable[str]) -> QuerySet[ConsentState, Any]:
+    """Ids of those cameras, as a subquery for ``pk__in`` filters (one indexed table)."""
+    return ConsentState.objects.filter(_scope_q(scope)).values("camera_id")
+
+
+def scopes_in_force(*, cameras: Iterable[Camera]) -> dict[int, str]:
+    """``{camera id: "ab..."}`` for the given cameras ("" when nothing is in force)."""
+    ids = [c.pk for c in cameras]
+    found = dict(ConsentState.objects.filter(camera_id__in=ids).values_list("camera_id", "scopes"))
+    return {pk: found.get(pk, "") for pk in ids}
+
+
+def snapshot_storage_allowed(*, recorder: Recorder) -> bool:
+    """True when scope (e) is in force for any of the recorder's cameras."""
+    return cameras_with_scope(Scope.SNAPSHOT).filter(recorder=recorder).exists()
+
+
+def camera_consents(*, owner: Owner) -> list[dict[str, Any]]:
+    """Each camera of ``owner`` with its scopes in force and the agreement behind them."""
+    cameras = list(
+        Camera.objects.filter(recorder__site__owner=owner)
+        .select_related("recorder__site")
+        .order_by("recorder__site__name", "recorder_id", "channel")
+    )
+    latest: dict[int, RecordCamera] = {}
+    for entry in (
+        RecordCamera.objects.filter(camera__in=cameras)
+        .select_related("record")
+        .order_by("record__seq")
+    ):
+        if entry.camera_id is not None:
+            latest[entry.camera_id] = entry
+    current = current_terms()
+    rows = []
+    for camera in cameras:
+        found: RecordCamera | None = latest.get(camera.pk)
+        record = found.record if found else None
+        in_force = found.scopes if found else ""
+        rows.append(
+            {
+                "camera": camera,
+                "scopes": list(in_force),
+                "scope_labels": [Scope(s).label for s in in_force],
+                "record": record,
+                "needs_reconsent": bool(
+                    in_force
+                    and record is not None
+                    and current is not None
+                    and record.terms_version != current.version
+                ),
+            }
+        )
+    return rows
+
+
+def _stale_states(current: TermsVersion) -> QuerySet[ConsentState]:
+    """Scopes in force that rest on an agreement to an older terms version."""
+    return ConsentState.objects.exclude(scopes="").exclude(record__terms_version=current.version)
+
+
+def owner_needs_reconsent(*, owner: Owner) -> bool:
+    current = current_terms()
+    if current is None:
+        return False
+    return _stale_states(current).filter(camera__recorder__site__owner=owner).exists()
+
+
+def owners_needing_reconsent(*, user: Any) -> list[Owner]:
+    """Owners the user belongs to whose agreements are on an older terms version."""
+    if not getattr(user, "is_authenticated", False):
+        return []
+    current = current_terms()
+    if current is None:
+        return []
+    stale = (
+        _stale_states(current)
+        .filter(camera__recorder__site__owner__memberships__user=user)
+        .values("camera__recorder__site__owner_id")
+    )
+    return list(Owner.objects.filter(pk__in=stale).order_by("name"))
+
+
+def records_of(*, owner: Owner) -> QuerySet[ConsentRecord]:
+    return (
+        ConsentRecord.objects.filter(owner=owner)
+        .select_related("terms")
+        .prefetch_related("cameras")
+        .order_by("-seq")
+    )
+
+
+def access_log_for_owner(*, owner: Owner) -> QuerySet[AccessLogEntry]:
+    """Police views and exports of this owner's data or cameras."""
+    return (
+        AccessLogEntry.objects.filter(Q(owners=owner) | Q(cameras__recorder__site__owner=owner))
+        .distinct()
+        .order_by("-at", "-pk")
+    )
+
+
+def withdrawn_enrolments_visible_to(*, user: Any) -> list[dict[str, Any]]:
+    """What the police see of withdrawn cameras: that they were withdrawn, no data."""
+    from portal import roles
+
+    sites = roles.sites_in_jurisdiction_of(user)
+    rows = (
+        Enrolment.objects.filter(state=EnrolmentState.WITHDRAWN, camera__recorder__site__in=sites)
+        .order_by("-state_changed_at")
+        .values("pk", "program__name", "state_changed_at")
+    )
+    return [
+        {
+            "enrolment": r["pk"],
+            "program": r["program__name"],
+            "withdrawn_at": r["state_changed_at"],
+            "status": str(EnrolmentState.WITHDRAWN.label),
+        }
+        for r in rows
+    ]
+
+
+def withdrawn_notice_for(*, user: Any, camera_id: int) -> dict[str, Any] | None:
+    """For a police page of a camera the officer can no longer see: was it withdrawn?
+
+    Returns only the fact and the time (no location, owner or stream), and only
+    for cameras in the officer's jurisdiction; ``None`` otherwise (a plain 404).
+    """
+    from portal import roles
+
+    match = (
+        Enrolment.objects.filter(
+            state=EnrolmentState.WITHDRAWN,
+            camera_id=camera_id,
+            camera__recorder__site__in=roles.sites_in_jurisdiction_of(user),
+        )
+        .order_by("-state_changed_at")
+        .values("state_changed_at", "program__name")
+        .first()
+    )
+    if match is None:
+        return None
+    return {"withdrawn_at": match["state_changed_at"], "program": match["program__name"]}
+
+
+def data_requests_open() -> QuerySet[DataSubjectRequest]:
+    return DataSubjectRequest.objects.filter(status=RequestStatus.OPEN).order_by("due_at")
+
+
+def owner_data_export(*, owner: Owner) -> dict[str, Any]:
+    """Everything we hold about ``owner``, with the processing history (UU PDP Pasal 7, 32)."""
+    from owners.models import EnrolmentTransition
+
+    def dt(value: Any) -> str | None:
+        return value.isoformat() if value else None
+
+    members = [
+        {
+            "name": m.user.get_full_name(),
+            "email": m.user.email,
+            "phone": m.user.phone,
+            "role": m.role,
+            "since": dt(m.created_at),
+        }
+        for m in owner.memberships.select_related("user")
+    ]
+    sites = []
+    for site in owner.sites.select_related("village").prefetch_related(
+        "recorders__cameras__enrolments__program"
+    ):
+        recorders = []
+        for rec in site.recorders.all():
+            cameras = []
+            for cam in rec.cameras.all():
+                cameras.append(
+                    {
+                        "id": cam.pk,
+                        "name": str(cam),
+                        "channel": cam.channel,
+                        "latitude": str(cam.latitude),
+                        "longitude": str(cam.longitude),
+                        "direction": cam.direction,
+                        "angle": cam.angle,
+                        "range_m": cam.range_m,
+                        "mount": cam.mount,
+                        "zone": cam.zone,
+                        "sees_public_space": cam.sees_public_space,
+                        "enrolments": [
+                            {
+                                "program": e.program.name,
+                                "state": e.state,
+                                "since": dt(e.state_changed_at),
+                            }
+                            for e in cam.enrolments.all()
+                        ],
+                    }
+                )
+            recorders.append(
+                {
+                    "id": rec.pk,
+                    "name": str(rec),
+                    "brand": rec.brand,
+                    "model": rec.model,
+                    "host": rec.host,
+                    "onvif_port": rec.onvif_port,
+                    "rtsp_port": rec.rtsp_port,
+                    "username": rec.username,
+                    "password": "(tersimpan terenkripsi / stored encrypted)"
+                    if rec.password
+                    else "",
+                    "manufacturer": rec.manufacturer,
+                    "firmware": rec.firmware,
+                    "serial": rec.serial,
+                    "cameras": cameras,
+                }
+            )
+        sites.append(
+            {
+                "id": site.pk,
+                "name": site.name,
+                "address": site.address,
+                "village": site.village.name,
+                "latitude": str(site.latitude),
+                "longitude": str(site.longitude),
+                "recorders": recorders,
+            }
+        )
+    history = [
+        {
+            "at": dt(t.at),
+            "what": f"enrolment {t.enrolment.camera_id}/{t.enrolment.program.name}",
+            "from": t.from_state,
+            "to": t.to_state,
+            "reason": t.reason,
+        }
+        for t in EnrolmentTransition.objects.filter(
+            enrolment__camera__recorder__site__owner=owner
+        ).select_related("enrolment__program")
+    ]
+    records = [
+        {
+            "seq": r.seq,
+            "receipt_id": str(r.receipt_id),
+            "kind": r.kind,
+            "at": dt(r.created_at),
+            "signer_name": r.signer_name,
+            "capacity": r.capacity,
+            "authority_statement": r.authority_statement,
+            "terms_version": r.terms_version,
+            "terms_sha256": r.terms_sha256,
+            "language": r.language,
+            "ip_address": r.ip_address,
+            "user_agent": r.user_agent,
+            "has_drawn_signature": bool(r.signature_image),
+            "record_hash": r.record_hash,
+            "cameras": [
+                {"camera": c.camera_label, "scopes": c.scopes, "withdrawn": c.withdrawn_scopes}
+                for c in r.cameras.all()
+            ],
+        }
+        for r in records_of(owner=owner).order_by("seq")
+        if r.kind in (RecordKind.AGREEMENT, RecordKind.WITHDRAWAL)
+    ]
+    access = [
+        {
+            "at": dt(a.at),
+            "officer": a.officer_name,
+            "unit": a.unit_name,
+            "action": a.action,
+            "purpose": a.purpose,
+        }
+        for a in access_log_for_owner(owner=owner)
+    ]
+    requests = [
+        {
+            "kind": r.kind,
+            "status": r.status,
+            "details": r.details,
+            "created_at": dt(r.created_at),
+            "due_at": dt(r.due_at),
+            "resolution": r.resolution,
+        }
+        for r in owner.data_requests.all()
+    ]
+    return {
+        "format": "cctv-warga/owner-data/1",
+        "owner": {
+            "id": owner.pk,
+            "name": owner.name,
+            "kind": owner.kind,
+            "is_organisation": owner.is_organisation,
+            "contact_phone": owner.contact_phone,
+            "contact_email": owner.contact_email,
+            "created_at": dt(owner.created_at),
+        },
+        "members": members,
+        "sites": sites,
+        "consent_records": records,
+        "processing_history": history,
+        "police_access_log": access,
+        "data_requests": requests,
+    }

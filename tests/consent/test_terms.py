@@ -1,0 +1,170 @@
+from __future__ import annotations
+
+import hashlib
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.urls import reverse
+
+from consent.models import PublishedTermsImmutable, TermsScope, TermsVersion
+from consent.selectors import current_terms
+from consent.services import terms_draft_create, terms_publish
+from tests.consent.conftest import publish_terms, with_mfa
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+EDIT_URL = "wagtailsnippets_consent_termsversion:edit"
+
+
+@pytest.fixture
+def admin_client(client):
+    client.force_login(with_mfa(UserFactory(is_staff=True, is_superuser=True)))
+    return client
+
+
+def test_publishing_numbers_the_version_and_stores_the_hash_of_its_exact_text():
+    terms = publish_terms()
+    assert terms.version == 1
+    assert terms.published_at is not None
+    expected = hashlib.sha256(terms.canonical_text().encode("utf-8")).hexdigest()
+    assert terms.text_sha256 == expected
+    assert "Persetujuan berbagi data" in terms.canonical_text()
+    assert "consent" in terms.canonical_text()  # the English text is covered too
+    assert current_terms() == terms
+
+
+def test_a_draft_is_not_signable_and_has_no_hash():
+    draft = terms_draft_create()
+    assert draft.text_sha256 == ""
+    assert current_terms() is None
+
+
+def test_a_published_version_cannot_be_changed_through_the_model():
+    terms = publish_terms()
+    terms.body_id = "Teks yang diubah diam-diam."
+    with pytest.raises(ValidationError, match="tidak bisa diubah"):
+        terms.full_clean()
+    with pytest.raises(PublishedTermsImmutable):
+        terms.save()
+    scope = terms.scopes.get(scope="a")
+    scope.purpose_id = "Tujuan lain"
+    with pytest.raises(PublishedTermsImmutable):
+        scope.save()
+    with pytest.raises(PublishedTermsImmutable):
+        scope.delete()
+    with pytest.raises(PublishedTermsImmutable):
+        TermsScope.objects.create(
+            terms=terms,
+            scope="b",
+            purpose_id="x",
+            purpose_en="x",
+            recipient_id="x",
+            recipient_en="x",
+            retention_id="x",
+            retention_en="x",
+        )
+    fresh = TermsVersion.objects.get(pk=terms.pk)
+    assert fresh.body_id != "Teks yang diubah diam-diam."
+    assert fresh.compute_sha256() == fresh.text_sha256
+
+
+def test_editing_a_published_version_in_the_wagtail_admin_is_refused(admin_client):
+    terms = publish_terms()
+    revisions_before = terms.revisions.count()
+    url = reverse(EDIT_URL, args=[terms.pk])
+
+    page = admin_client.get(url, follow=True)
+    assert "tidak bisa diubah" in page.content.decode()
+
+    response = admin_client.post(
+        url,
+        {
+            "title_id": "Diubah",
+            "title_en": "Changed",
+            "body_id": "x",
+            "body_en": "x",
+            "action-publish": "action-publish",
+        },
+    )
+    assert response.status_code == 302
+    fresh = TermsVersion.objects.get(pk=terms.pk)
+    assert fresh.title_id == terms.title_id
+    assert fresh.text_sha256 == terms.text_sha256
+    assert fresh.revisions.count() == revisions_before
+
+
+def test_a_draft_can_be_edited_in_the_wagtail_admin(admin_client):
+    draft = terms_draft_create()
+    response = admin_client.get(reverse(EDIT_URL, args=[draft.pk]))
+    assert response.status_code == 200
+
+
+def test_a_change_makes_a_new_version_and_the_old_one_stays_as_it_was(admin_client):
+    v1 = publish_terms()
+    response = admin_client.post(reverse("consent_terms_new_version", args=[v1.pk]))
+    assert response.status_code == 302
+    draft = TermsVersion.objects.exclude(pk=v1.pk).get()
+    assert draft.body_id == v1.body_id
+    assert draft.scopes.count() == v1.scopes.count()
+    draft.body_id = v1.body_id + "\n\nParagraf baru."
+    draft.save()
+    draft.save_revision()
+    v2 = terms_publish(terms=draft)
+    assert v2.version == 2
+    assert v2.text_sha256 != v1.text_sha256
+    assert current_terms() == v2
+    v1.refresh_from_db()
+    assert v1.compute_sha256() == v1.text_sha256
+
+
+def test_the_admin_lists_terms_with_the_new_version_button(admin_client):
+    publish_terms()
+    response = admin_client.get(reverse("wagtailsnippets_consent_termsversion:list"))
+    assert response.status_code == 200
+    assert "Buat versi baru" in response.content.decode()
+
+
+def test_the_default_terms_are_published_once(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    call_command("consent_seed_terms", stdout=StringIO())
+    call_command("consent_seed_terms", stdout=StringIO())
+    assert TermsVersion.objects.count() == 1
+    assert set(current_terms().scopes.values_list("scope", flat=True)) == set("abcde")
+
+
+def test_administrators_can_open_the_create_form_for_a_new_draft(admin_client):
+    response = admin_client.get(reverse("wagtailsnippets_consent_termsversion:add"))
+    assert response.status_code == 200
+
+
+def test_an_administrator_writes_and_publishes_a_version_in_the_wagtail_admin(admin_client):
+    data = {
+        "title_id": "Syarat baru",
+        "title_en": "New terms",
+        "body_id": "Isi syarat.",
+        "body_en": "Terms body.",
+        "scopes-TOTAL_FORMS": "1",
+        "scopes-INITIAL_FORMS": "0",
+        "scopes-MIN_NUM_FORMS": "1",
+        "scopes-MAX_NUM_FORMS": "1000",
+        "scopes-0-scope": "a",
+        "scopes-0-purpose_id": "Terdaftar",
+        "scopes-0-purpose_en": "Listed",
+        "scopes-0-recipient_id": "Polsek",
+        "scopes-0-recipient_en": "Polsek",
+        "scopes-0-retention_id": "Selama berlaku",
+        "scopes-0-retention_en": "While in force",
+        "scopes-0-retention_days": "0",
+        "action-publish": "action-publish",
+    }
+    response = admin_client.post(reverse("wagtailsnippets_consent_termsversion:add"), data)
+    assert response.status_code == 302, response.content.decode()[:2000]
+    terms = TermsVersion.objects.get()
+    assert terms.live and terms.version == 1
+    assert terms.text_sha256 == terms.compute_sha256()
+    assert "Terdaftar" in terms.canonical_text()
+    assert current_terms() == terms

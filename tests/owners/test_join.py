@@ -1,0 +1,210 @@
+"""The joining wizard: every step saves, refuses garbage on the field, and submits once."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from owners.models import Camera, EnrolmentState, JoinDraft, Recorder, Site
+from tests.factories import ProgramFactory, UserFactory, grant_consent, region_tree
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def program():
+    village = region_tree("36.03", "18", "2001")
+    program = ProgramFactory(slug="mataraksa", name="Mataraksa")
+    program.area.set([village.parent.parent])
+    return program
+
+
+@pytest.fixture
+def resident(client):
+    user = UserFactory(full_name="Siti Rahmawati")
+    client.force_login(user)
+    return user
+
+
+def start(client, program) -> JoinDraft:
+    response = client.post(reverse("owners:join"), {"program": program.slug})
+    assert response.status_code == 302
+    return JoinDraft.objects.get()
+
+
+def step_url(draft, step):
+    return reverse("owners:join-step", args=[draft.pk, step])
+
+
+SITE = {
+    "owner_kind": "resident",
+    "owner_name": "Siti Rahmawati",
+    "site_name": "Rumah",
+    "address": "Jl. Melati No. 7, RT 02/RW 05",
+    "latitude": "-6.170000",
+    "longitude": "106.630000",
+}
+RECORDER = {
+    "brand": "hikvision",
+    "model": "DS-7208",
+    "host": "rumahsiti.ddns.net",
+    "onvif_enabled": "on",
+    "onvif_port": "80",
+    "rtsp_port": "554",
+    "rtsp_path": "",
+    "username": "onvif",
+    "new_password": "p@ss:w/rd#1?",
+}
+
+
+def cameras_payload(rows):
+    data = {
+        "cam-TOTAL_FORMS": str(len(rows)),
+        "cam-INITIAL_FORMS": "0",
+        "cam-MIN_NUM_FORMS": "1",
+        "cam-MAX_NUM_FORMS": "64",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"cam-{i}-{key}"] = value
+    return data
+
+
+def walk_to_cameras(client, program):
+    draft = start(client, program)
+    assert client.post(step_url(draft, "site"), SITE).status_code == 302
+    assert client.post(step_url(draft, "recorder"), RECORDER).status_code == 302
+    assert client.post(step_url(draft, "check"), {"action": "next"}).status_code == 302
+    return draft
+
+
+def test_a_resident_goes_from_site_to_submitted_cameras(client, program, resident):
+    draft = walk_to_cameras(client, program)
+    response = client.post(
+        step_url(draft, "cameras"),
+        cameras_payload(
+            [
+                {
+                    "channel": "1",
+                    "name": "Depan",
+                    "direction": "90",
+                    "angle": "90",
+                    "sees_public_space": "on",
+                },
+                {"channel": "2", "name": "Samping", "direction": "180", "angle": "60"},
+            ]
+        ),
+    )
+    assert response.status_code == 302
+    site = Site.objects.get()
+    assert site.village.code.startswith("36.03.18"), "the village is found from the pin"
+    recorder = Recorder.objects.get()
+    assert recorder.password == "p@ss:w/rd#1?"
+    assert list(Camera.objects.values_list("channel", "direction")) == [(1, 90), (2, 180)]
+
+    # Consent is required before moving on.
+    response = client.post(step_url(draft, "consent"))
+    assert response.status_code == 200
+    for camera in Camera.objects.all():
+        grant_consent(camera)
+    assert client.post(step_url(draft, "consent")).status_code == 302
+
+    assert client.post(step_url(draft, "review")).status_code == 302
+    states = set(Camera.objects.values_list("enrolments__state", flat=True))
+    assert states == {EnrolmentState.SUBMITTED}
+    # A double submit creates nothing twice.
+    client.post(step_url(draft, "review"))
+    assert all(c.enrolments.get().transitions.count() == 1 for c in Camera.objects.all())
+
+
+def test_going_back_shows_what_was_saved_and_never_the_password(client, program, resident):
+    draft = walk_to_cameras(client, program)
+    site_page = client.get(step_url(draft, "site")).content.decode()
+    assert "Jl. Melati No. 7" in site_page
+    recorder_page = client.get(step_url(draft, "recorder")).content.decode()
+    assert "rumahsiti.ddns.net" in recorder_page
+    assert "p@ss" not in recorder_page
+    # Saving the recorder again without a password keeps the stored one.
+    client.post(step_url(draft, "recorder"), {**RECORDER, "new_password": ""})
+    assert Recorder.objects.get().password == "p@ss:w/rd#1?"
+
+
+def test_a_draft_resumes_from_the_step_reached(client, program, resident):
+    draft = walk_to_cameras(client, program)
+    client.logout()
+    client.force_login(resident)
+    response = client.post(reverse("owners:join"), {"program": program.slug})
+    assert response.url == step_url(draft, "cameras")
+
+
+def test_a_later_step_cannot_be_opened_before_the_earlier_ones(client, program, resident):
+    draft = start(client, program)
+    response = client.get(step_url(draft, "review"))
+    assert response.url == step_url(draft, "site")
+
+
+@pytest.mark.parametrize(
+    ("data", "field", "message"),
+    [
+        ({"latitude": "48.85", "longitude": "2.35"}, "latitude", "di luar Indonesia"),
+        ({"address": "x" * 300}, "address", "255"),
+        ({"latitude": "-6.9", "longitude": "110.4"}, "village", "di luar wilayah program"),
+        ({"latitude": "abc"}, "latitude", ""),
+    ],
+)
+def test_the_site_step_refuses_garbage_on_the_field(
+    client, program, resident, data, field, message
+):
+    draft = start(client, program)
+    response = client.post(step_url(draft, "site"), {**SITE, **data})
+    assert response.status_code == 400
+    errors = response.context["form"].errors
+    assert field in errors
+    assert message in " ".join(errors[field])
+    assert not Site.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"onvif_port": "70000"}, "onvif_port"),
+        ({"rtsp_port": "0"}, "rtsp_port"),
+        ({"host": "rtsp://admin:x@1.2.3.4/"}, "host"),
+        ({"brand": "acme"}, "brand"),
+    ],
+)
+def test_the_recorder_step_refuses_garbage_on_the_field(client, program, resident, data, field):
+    draft = start(client, program)
+    client.post(step_url(draft, "site"), SITE)
+    response = client.post(step_url(draft, "recorder"), {**RECORDER, **data})
+    assert response.status_code == 400
+    assert field in response.context["form"].errors
+    assert not Recorder.objects.exists()
+
+
+def test_a_duplicate_camera_channel_is_refused_on_the_field(client, program, resident):
+    draft = walk_to_cameras(client, program)
+    response = client.post(
+        step_url(draft, "cameras"),
+        cameras_payload(
+            [
+                {"channel": "1", "direction": "0", "angle": "90"},
+                {"channel": "1", "direction": "90", "angle": "90"},
+            ]
+        ),
+    )
+    assert response.status_code == 400
+    assert "sudah dipakai" in " ".join(response.context["formset"].forms[1].errors["channel"])
+    assert not Camera.objects.exists()
+
+
+def test_someone_elses_draft_answers_404(client, program, resident):
+    draft = start(client, program)
+    client.force_login(UserFactory())
+    assert client.get(step_url(draft, "site")).status_code == 404
+    assert client.post(step_url(draft, "site"), SITE).status_code == 404
+
+
+def test_an_unknown_step_answers_404(client, program, resident):
+    draft = start(client, program)
+    assert client.get(step_url(draft, "launch")).status_code == 404
