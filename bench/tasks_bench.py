@@ -123,24 +123,35 @@ def main() -> None:
 # --- child: one configuration ---------------------------------------------------
 
 
-def start_workers(engine: str) -> subprocess.Popen[bytes]:
+def start_workers(engine: str) -> list[subprocess.Popen[bytes]]:
+    """One django-q2 cluster, or BENCH_CELERY_WORKERS Celery workers (1)."""
     if engine == "q2":
-        command = [str(BIN / "python"), "manage.py", "qcluster", "--skip-checks"]
+        commands = [[str(BIN / "python"), "manage.py", "qcluster", "--skip-checks"]]
     else:
-        command = [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "WARNING",
-                   *os.environ.get("BENCH_CELERY_ARGS", "").split()]  # fmt: skip
-    return subprocess.Popen(
-        command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sys.stderr, start_new_session=True
-    )
+        commands = [
+            [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "WARNING",
+             "--hostname", f"bench{i}@%h",
+             "--without-gossip", "--without-mingle", "--without-heartbeat",
+             *os.environ.get("BENCH_CELERY_ARGS", "").split()]
+            for i in range(int(os.environ.get("BENCH_CELERY_WORKERS", "1")))
+        ]  # fmt: skip
+    return [
+        subprocess.Popen(
+            command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=sys.stderr, start_new_session=True
+        )
+        for command in commands
+    ]
 
 
-def stop_workers(process: subprocess.Popen[bytes]) -> None:
-    process.terminate()  # the cluster or worker stops its own children
-    try:
-        process.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)
-        process.wait()
+def stop_workers(processes: list[subprocess.Popen[bytes]]) -> None:
+    for process in processes:
+        process.terminate()  # the cluster or worker stops its own children
+    for process in processes:
+        try:
+            process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
 
 
 def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:

@@ -183,10 +183,14 @@ CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
 CELERY_RESULT_EXTENDED = True  # results carry the task path and arguments (get_result)
 CELERY_RESULT_EXPIRES = timedelta(days=env_int("CELERY_RESULT_DAYS", 7))
-CELERY_TASK_TRACK_STARTED = env_bool("CELERY_TRACK_STARTED", True)  # RUNNING in get_result
+# STARTED lets get_result say RUNNING, at two more Redis round trips per task
+# (about half the throughput of tiny tasks in bench/tasks_bench.py): off by default.
+CELERY_TASK_TRACK_STARTED = env_bool("CELERY_TRACK_STARTED", False)
 CELERY_TASK_ACKS_LATE = True
 CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 300)
-CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 4)
+# Reserve many small tasks per worker process; give long tasks their own queue
+# and workers with --prefetch-multiplier 1.
+CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 64)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = "Asia/Jakarta"  # the same as TIME_ZONE below (beat's DailyAt)
 CELERY_BEAT_SCHEDULER = "portal.celery:PeriodicRegistryScheduler"

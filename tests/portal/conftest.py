@@ -114,7 +114,7 @@ def celery_worker(
             "--queues", queue, "--hostname", f"{queue}@%h",
             "--concurrency", "1", "--without-mingle", "--without-gossip",
         ],
-        subprocess_env(TASK_ENGINE="celery"),
+        subprocess_env(TASK_ENGINE="celery", CELERY_TRACK_STARTED="true"),
         tmp_path_factory.mktemp("celery") / "celery.log",
         queue=queue,
     )  # fmt: skip
