@@ -15,6 +15,22 @@ from police.models import Region
 from portal import roles
 from portal.geo import validate_point_in_indonesia
 
+# What an owner says about a camera (OSM surveillance tags); the admin adds
+# recorder and channel.
+CAMERA_DESCRIPTION_FIELDS = [
+    "name",
+    "latitude",
+    "longitude",
+    "direction",
+    "angle",
+    "range_m",
+    "mount",
+    "camera_type",
+    "height_m",
+    "zone",
+    "sees_public_space",
+]
+
 RECORDER_FIELDS = [
     "site",
     "name",
@@ -77,21 +93,7 @@ class CameraAdminForm(ScopedChoicesAdminForm):
 
     class Meta:
         model = Camera
-        fields = [
-            "recorder",
-            "channel",
-            "name",
-            "latitude",
-            "longitude",
-            "direction",
-            "angle",
-            "range_m",
-            "mount",
-            "camera_type",
-            "height_m",
-            "zone",
-            "sees_public_space",
-        ]
+        fields = ["recorder", "channel", *CAMERA_DESCRIPTION_FIELDS]
 
 
 # --- joining wizard -----------------------------------------------------------------
@@ -242,19 +244,7 @@ JoinCameraFormSet = forms.formset_factory(
 class CameraEditForm(forms.ModelForm):
     class Meta:
         model = Camera
-        fields = [
-            "name",
-            "latitude",
-            "longitude",
-            "direction",
-            "angle",
-            "range_m",
-            "mount",
-            "camera_type",
-            "height_m",
-            "zone",
-            "sees_public_space",
-        ]
+        fields = CAMERA_DESCRIPTION_FIELDS
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
