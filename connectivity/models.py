@@ -9,6 +9,11 @@ from django.utils.translation import gettext_lazy as _
 from connectivity.explanations import PASSED
 
 
+def snapshot_upload_to(instance: object, filename: str) -> str:
+    """The service names the file (under consent's per-camera snapshot prefix)."""
+    return filename
+
+
 class CheckTrigger(models.TextChoices):
     MANUAL = "manual", _("Diminta pengguna")
     SCHEDULED = "scheduled", _("Terjadwal")
@@ -59,7 +64,7 @@ class Check(models.Model):
         _("ms hingga gambar pertama"), null=True, blank=True
     )
     duration_ms = models.PositiveIntegerField(_("lama pengujian (ms)"), null=True, blank=True)
-    snapshot = models.FileField(_("cuplikan"), upload_to="checks/%Y/%m/", blank=True)
+    snapshot = models.FileField(_("cuplikan"), upload_to=snapshot_upload_to, blank=True)
 
     class Meta:
         verbose_name = _("uji koneksi")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import importlib
 import logging
 from typing import Any
 
@@ -12,7 +11,7 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from connectivity.models import Check, CheckStatus, RecorderStatusEvent
-from owners.models import Recorder
+from owners.models import Camera, Recorder
 from portal import roles
 
 logger = logging.getLogger(__name__)
@@ -65,22 +64,21 @@ def recorders_due_for_recheck(*, now: dt.datetime | None = None) -> QuerySet[Rec
     )
 
 
+def snapshot_camera(*, recorder: Recorder) -> Camera | None:
+    """The camera a probe's first frame shows: the recorder's first channel."""
+    return recorder.cameras.order_by("channel").first()
+
+
 def snapshot_storage_allowed(*, recorder: Recorder) -> bool:
     """Whether the owner's consent allows keeping the first-frame snapshot.
 
-    The one place that asks the consent app. Until consent offers
-    ``consent.selectors.snapshot_storage_allowed``, and whenever asking it fails,
-    the answer is no: the JPEG is discarded.
+    The frame shows the recorder's first channel, so scope (e) must be in force
+    for that camera; otherwise the JPEG is discarded after decoding.
     """
-    try:
-        consent_selectors = importlib.import_module("consent.selectors")
-    except ImportError:
+    from consent.models import Scope
+    from consent.selectors import cameras_with_scope
+
+    camera = snapshot_camera(recorder=recorder)
+    if camera is None:
         return False
-    ask = getattr(consent_selectors, "snapshot_storage_allowed", None)
-    if ask is None:
-        return False
-    try:
-        return bool(ask(recorder=recorder))
-    except Exception:
-        logger.exception("consent lookup failed; not keeping the snapshot")
-        return False
+    return cameras_with_scope(Scope.SNAPSHOT).filter(pk=camera.pk).exists()

@@ -20,6 +20,7 @@ from connectivity import isolation, selectors
 from connectivity.explanations import message_for
 from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatusEvent
 from connectivity.probe import ProbeResult, ProbeTarget, Step
+from consent.services import snapshot_prefix
 from owners.models import Recorder
 from portal import netguard
 
@@ -135,8 +136,11 @@ def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> C
     check.ms_to_first_frame = result.ms_to_first_frame
     check.duration_ms = result.ms
     with transaction.atomic():
-        if result.jpeg and keep_snapshot:
-            check.snapshot.save(f"check-{check.pk}.jpg", ContentFile(result.jpeg), save=False)
+        camera = selectors.snapshot_camera(recorder=check.recorder)
+        if result.jpeg and keep_snapshot and camera is not None:
+            # Stored where consent's withdrawal deletes a camera's snapshots.
+            name = snapshot_prefix(camera=camera) + f"check-{check.pk}.jpg"
+            check.snapshot.save(name, ContentFile(result.jpeg), save=False)
         check.save()
         recorder_record_check(recorder=check.recorder, check=check)
     return check
