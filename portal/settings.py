@@ -410,5 +410,10 @@ LOGGING = {
         "console": {"class": "logging.StreamHandler", "formatter": "plain", "filters": ["redact"]}
     },
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "INFO"}, "zeep": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "INFO"},
+        "zeep": {"level": "WARNING"},
+        # django-q2 logs every processed task at INFO; one line per task drowns the rest.
+        "django-q": {"level": env_str("Q2_LOG_LEVEL", "WARNING")},
+    },
 }
