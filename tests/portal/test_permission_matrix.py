@@ -189,3 +189,21 @@ def test_the_wagtail_admin_camera_list_is_scoped(client, world, role, visible):
     camera = world["camera"]
     edit = client.get(reverse("cameras:edit", args=[camera.pk]))
     assert edit.status_code == (200 if visible else 404)
+
+
+@pytest.mark.parametrize(
+    ("role", "listed"), [("polsek", True), ("polda", True), ("other_station", False)]
+)
+def test_the_verification_queue_lists_only_the_jurisdiction(client, world, role, listed):
+    client.force_login(world["users"][role])
+    response = client.get(reverse("police:queue"))
+    assert response.status_code == 200
+    url = reverse("police:camera-detail", args=[world["camera"].pk])
+    assert (url in response.content.decode()) is listed
+
+
+def test_the_police_dashboard_is_for_officers_only(client, world):
+    client.force_login(world["users"]["owner"])
+    assert client.get(reverse("police:dashboard")).status_code == 403
+    client.force_login(world["users"]["polres"])
+    assert client.get(reverse("police:dashboard")).status_code == 200
