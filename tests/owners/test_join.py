@@ -208,3 +208,16 @@ def test_someone_elses_draft_answers_404(client, program, resident):
 def test_an_unknown_step_answers_404(client, program, resident):
     draft = start(client, program)
     assert client.get(step_url(draft, "launch")).status_code == 404
+
+
+def test_the_program_page_link_preselects_the_program(client, program, resident):
+    other = ProgramFactory(slug="blitar-kota-aman", name="Blitar Kota Aman")
+    html = client.get(reverse("owners:join") + "?program=blitar-kota-aman").content.decode()
+    assert f'value="{other.slug}" required checked' in html
+    assert f'value="{program.slug}" required>' in html
+
+
+def test_a_visitor_is_asked_to_sign_in_first_and_comes_back(client, program):
+    response = client.get(reverse("owners:join") + "?program=mataraksa")
+    assert response.status_code == 302
+    assert "next=/saya/gabung/%3Fprogram%3Dmataraksa" in response.url
