@@ -7,7 +7,6 @@ from typing import Any
 
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
-from django.conf import settings
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.utils.translation import gettext_lazy as _
 
@@ -76,10 +75,6 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(
         self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
     ) -> None:
-        if settings.PHONE_CODE_DELIVERY == "whatsapp":
-            from notifications.services import phone_code_send
-
-            phone_code_send(phone=phone, code=code)
-            return
-        # Development delivery: the code goes to the console of the web process only.
+        # The only delivery until WhatsApp lands (PHONE_CODE_DELIVERY): the code goes
+        # to the console of the web process, never to a log file.
         print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)
