@@ -23,7 +23,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         .prefetch_related("recorders__cameras__enrolments__program")
         .order_by("name", "pk")
     )
-    owners = roles.owners_of_member(request.user).order_by("name")
+    owners = roles.owners_member_of(request.user).order_by("name")
     invitations = selectors.invitations_for(request.user)
     return render(
         request,
@@ -71,7 +71,7 @@ def camera_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, owner_id: int) -> HttpResponse:
-    owner = get_object_or_404(roles.owners_of_member(request.user), pk=owner_id)
+    owner = get_object_or_404(roles.owners_member_of(request.user), pk=owner_id)
     can_manage = roles.owners_managed_by(request.user).filter(pk=owner.pk).exists()
     form = InviteForm(request.POST or None)
     if request.method == "POST":

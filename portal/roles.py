@@ -119,7 +119,7 @@ def owners_visible_to(user: Any) -> QuerySet[Owner]:
     officer = officer_of(user)
     if officer is not None:
         return Owner.objects.filter(pk__in=sites_visible_to(user).values("owner_id"))
-    return Owner.objects.filter(_memberships_q(user, "")).distinct()
+    return owners_member_of(user)
 
 
 def owners_editable_by(user: Any) -> QuerySet[Owner]:
@@ -184,12 +184,6 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
     return qs
 
 
-def owners_of_member(user: Any) -> QuerySet[Owner]:
-    if not getattr(user, "is_authenticated", False):
-        return Owner.objects.none()
-    return Owner.objects.filter(memberships__user=user).distinct()
-
-
 def owners_managed_by(user: Any) -> QuerySet[Owner]:
     """Owners whose members ``user`` may invite and remove."""
     if not getattr(user, "is_authenticated", False):
@@ -199,15 +193,11 @@ def owners_managed_by(user: Any) -> QuerySet[Owner]:
 
 def sites_of_member(user: Any) -> QuerySet[Site]:
     """Sites of the owners ``user`` belongs to, whatever else they may be (owner pages)."""
-    if not getattr(user, "is_authenticated", False):
-        return Site.objects.none()
-    return Site.objects.filter(owner__memberships__user=user)
+    return Site.objects.filter(owner__in=owners_member_of(user))
 
 
 def cameras_of_member(user: Any) -> QuerySet[Camera]:
-    if not getattr(user, "is_authenticated", False):
-        return Camera.objects.none()
-    return Camera.objects.filter(recorder__site__owner__memberships__user=user)
+    return Camera.objects.filter(recorder__site__owner__in=owners_member_of(user))
 
 
 def sites_editable_by(user: Any) -> QuerySet[Site]:
