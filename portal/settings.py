@@ -181,6 +181,9 @@ Q_CLUSTER = {
 
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", "redis://127.0.0.1:6379/0")
 CELERY_RESULT_BACKEND = env_str("CELERY_RESULT_BACKEND", CELERY_BROKER_URL)
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    # kombu's Redis transport, reusing its client object (see the module)
+    CELERY_BROKER_TRANSPORT = "portal.task_engines.redis_transport:Transport"
 CELERY_RESULT_EXTENDED = True  # results carry the task path and arguments (get_result)
 CELERY_RESULT_EXPIRES = timedelta(days=env_int("CELERY_RESULT_DAYS", 7))
 # STARTED lets get_result say RUNNING, at two more Redis round trips per task
@@ -192,6 +195,9 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 300)
 # and workers with --prefetch-multiplier 1.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 64)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# Workers keep LOGGING below (its handler redacts credentials) instead of
+# replacing the root logger's handlers with Celery's own.
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False
 CELERY_TIMEZONE = "Asia/Jakarta"  # the same as TIME_ZONE below (beat's DailyAt)
 CELERY_BEAT_SCHEDULER = "portal.celery:PeriodicRegistryScheduler"
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
@@ -414,7 +420,10 @@ LOGGING = {
     "loggers": {
         "django.db.backends": {"level": "INFO"},
         "zeep": {"level": "WARNING"},
-        # django-q2 logs every processed task at INFO; one line per task drowns the rest.
+        # django-q2 logs every processed task at INFO, and so does django.tasks (its
+        # started/finished signals, in whichever worker runs the task): one line per
+        # task drowns the rest. Failures are still logged, at ERROR.
         "django-q": {"level": env_str("Q2_LOG_LEVEL", "WARNING")},
+        "django.tasks": {"level": env_str("TASKS_LOG_LEVEL", "WARNING")},
     },
 }

@@ -2,11 +2,20 @@
 
 from __future__ import annotations
 
+import logging
 import time
 from pathlib import Path
 
 from django.contrib.auth.models import Group
 from django.tasks import TaskContext, task
+
+logger = logging.getLogger(__name__)
+
+
+@task
+def log_stream_url(url: str) -> None:
+    """Log a stream URL with its credentials, as a careless probe might."""
+    logger.warning("opening stream %s", url)
 
 
 @task

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import uuid
 from datetime import timedelta
 
@@ -14,7 +16,8 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from portal.celery import app as celery_app
-from portal.task_engines import engine_status
+from portal.task_engines import engine_status, redis_transport
+from tests.portal.conftest import ROOT, subprocess_env
 from tests.portal.engine_tasks import record_visit
 
 pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("engines")]
@@ -103,3 +106,53 @@ def test_celery_answers_its_status_with_the_broker_reachable(on_celery):
     assert status.engine == "celery"
     assert status.reachable
     assert status.pending is not None
+
+
+def test_celery_takes_its_configuration_from_the_django_settings(settings):
+    assert celery_app.conf.task_acks_late is settings.CELERY_TASK_ACKS_LATE
+    assert celery_app.conf.worker_prefetch_multiplier == settings.CELERY_WORKER_PREFETCH_MULTIPLIER
+    assert celery_app.conf.result_extended is True
+    assert celery_app.conf.worker_hijack_root_logger is False
+
+
+def test_celery_uses_the_polled_backend_even_when_the_environment_names_the_result_backend(
+    settings, celery_queue: str
+):
+    # Celery reads CELERY_RESULT_BACKEND from the environment before its
+    # configuration, and production sets it; the stock backend would subscribe
+    # to every sent task's result channel (two pub/sub commands per enqueue).
+    script = f"""
+import django
+django.setup()
+from portal.celery import app
+from tests.portal.engine_tasks import record_visit
+result = record_visit.using(queue_name={celery_queue!r}).enqueue("polled")
+print(type(app.backend).__name__, record_visit.get_result(result.id).status)
+app.backend.client.delete({celery_queue!r})
+"""
+    env = subprocess_env(
+        TASK_ENGINE="celery",
+        CELERY_RESULT_BACKEND=settings.CELERY_BROKER_URL,
+        DJANGO_SETTINGS_MODULE="portal.settings",
+        LOG_LEVEL="WARNING",
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", script], env=env, cwd=ROOT, capture_output=True, text=True
+    )
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["PolledRedisBackend", "READY"]
+
+
+def test_the_redis_channel_reuses_one_client_until_its_pool_is_replaced():
+    with celery_app.connection_for_write() as connection:
+        channel = connection.default_channel
+        assert isinstance(channel, redis_transport.Channel)
+        first = channel._create_client()
+        assert channel._create_client() is first
+        assert first.connection_pool is channel.pool
+
+        channel._pool = None  # what kombu does when the connection is lost
+        replaced = channel._create_client()
+        assert replaced is not first
+        assert replaced.connection_pool is channel.pool
+        assert replaced.ping()

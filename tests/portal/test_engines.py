@@ -15,8 +15,15 @@ from django.tasks.exceptions import TaskResultDoesNotExist
 from tests.portal.conftest import (
     Worker,
     wait_for_status,
+    wait_until,
 )
-from tests.portal.engine_tasks import fail_loudly, my_result_id, record_visit, wait_for_file
+from tests.portal.engine_tasks import (
+    fail_loudly,
+    log_stream_url,
+    my_result_id,
+    record_visit,
+    wait_for_file,
+)
 
 pytestmark = [
     pytest.mark.django_db(transaction=True),
@@ -161,3 +168,15 @@ def test_a_task_enqueued_in_a_rolled_back_transaction_never_runs_on_celery(
     assert not Group.objects.filter(name=rolled_back_name).exists()
     with pytest.raises(TaskResultDoesNotExist):
         rolled_back.refresh()
+
+
+@pytest.mark.engines
+def test_a_celery_worker_logs_through_the_credential_filter(on_celery, celery_worker: Worker):
+    url = "rtsp://admin:Rahasia-2026@198.51.100.7:554/Streaming/Channels/101"
+
+    result = log_stream_url.using(queue_name=celery_worker.queue).enqueue(url)
+
+    wait_for_status(result, FINISHED, worker=celery_worker)
+    wait_until(lambda: "198.51.100.7" in celery_worker.output(), worker=celery_worker)
+    assert "rtsp://***@198.51.100.7:554/Streaming/Channels/101" in celery_worker.output()
+    assert "Rahasia-2026" not in celery_worker.output()
