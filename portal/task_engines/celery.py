@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from typing import Any
 
@@ -25,7 +26,7 @@ from django.tasks.signals import task_enqueued
 from django.utils import timezone
 
 from portal.celery import RUN_TASK_NAME, app
-from portal.task_engines import EngineStatus, runner
+from portal.task_engines import EngineStatus, redis_transport, runner
 
 ENQUEUED_PREFIX = "portal-task-enqueued-"
 
@@ -76,20 +77,46 @@ class CeleryBackend(BaseTaskBackend):
         task = task_result.task
         arguments = [task.module_path, task_result.args, task_result.kwargs, self.alias]
         enqueued_at = task_result.enqueued_at or timezone.now()
-        # the Redis result backend: its client, as Celery's own set() calls the
-        # deprecated SETEX; the record lives as long as the result will
-        app.backend.client.set(
-            ENQUEUED_PREFIX + task_result.id,
-            json.dumps({"args": arguments, "enqueued_at": enqueued_at.isoformat()}),
-            ex=int(app.backend.expires or 86400),
+        # the record lives as long as the result will
+        record: redis_transport.Command = (
+            "set",
+            (
+                ENQUEUED_PREFIX + task_result.id,
+                json.dumps({"args": arguments, "enqueued_at": enqueued_at.isoformat()}),
+            ),
+            {"ex": int(app.backend.expires or 86400)},
         )
-        app.send_task(
-            RUN_TASK_NAME,
-            args=arguments,
-            task_id=task_result.id,
-            queue=celery_queue(task.queue_name),
-            eta=task.run_after,
-        )
+        along: AbstractContextManager[None]
+        declare: list[Any] | None
+        with app.producer_or_acquire() as producer:
+            channel = producer.channel
+            if isinstance(channel, redis_transport.Channel) and redis_transport.same_database(
+                channel, app.backend.client
+            ):
+                # one MULTI/EXEC with the message; no queue declaration (a Redis
+                # queue is a list, and messages go to it by name)
+                along = channel.along_with_next_message(record)
+                declare = []
+            else:
+                # the result backend's client: Celery's own set() calls the
+                # deprecated SETEX
+                name, args, kwargs = record
+                getattr(app.backend.client, name)(*args, **kwargs)
+                along, declare = nullcontext(), None
+            with along:
+                app.send_task(
+                    RUN_TASK_NAME,
+                    args=arguments,
+                    task_id=task_result.id,
+                    queue=celery_queue(task.queue_name),
+                    eta=task.run_after,
+                    producer=producer,
+                    declare=declare,
+                    # shown by worker logs and monitors; Celery's saferepr of
+                    # the same list costs more than the rest of the message
+                    argsrepr=repr(arguments)[:1024],
+                    kwargsrepr="{}",
+                )
         task_enqueued.send(type(self), task_result=task_result)
 
     def get_result(self, result_id: str) -> TaskResult:

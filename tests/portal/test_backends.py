@@ -16,7 +16,7 @@ from django.utils import timezone
 from django_q.models import OrmQ
 
 from portal.celery import app as celery_app
-from portal.task_engines import engine_status, redis_transport
+from portal.task_engines import engine_status
 from tests.portal.conftest import ROOT, subprocess_env
 from tests.portal.engine_tasks import record_visit
 
@@ -141,18 +141,3 @@ app.backend.client.delete({celery_queue!r})
     )
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["PolledRedisBackend", "READY"]
-
-
-def test_the_redis_channel_reuses_one_client_until_its_pool_is_replaced():
-    with celery_app.connection_for_write() as connection:
-        channel = connection.default_channel
-        assert isinstance(channel, redis_transport.Channel)
-        first = channel._create_client()
-        assert channel._create_client() is first
-        assert first.connection_pool is channel.pool
-
-        channel._pool = None  # what kombu does when the connection is lost
-        replaced = channel._create_client()
-        assert replaced is not first
-        assert replaced.connection_pool is channel.pool
-        assert replaced.ping()
