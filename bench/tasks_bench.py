@@ -47,8 +47,19 @@ CONFIGURATIONS: dict[str, tuple[str, dict[str, str], str]] = {
         "django-q2, defaults + persistent connections",
     ),
     "q2": ("q2", {}, "django-q2, portal/settings.py defaults"),
-    "celery": ("celery", {}, "Celery + Redis, portal/settings.py defaults"),
+    "celery": ("celery", {}, "Celery + Redis, 1 worker, prefork pool (Celery's default)"),
+    # one single-process worker per core: no hand-off between a pool parent and
+    # its child processes for every task
+    "celery-solo": (
+        "celery",
+        {"BENCH_CELERY_WORKERS": "2", "BENCH_CELERY_ARGS": "--pool solo"},
+        "Celery + Redis, 2 workers --pool solo",
+    ),
 }  # fmt: skip
+
+# end-to-end tasks/s the plan asks for (issue 2): the embedded default must keep
+# up with WhatsApp's 80 messages/s with room to spare; Celery is for scale-out
+TARGETS = {"q2": 150, "celery": 1000, "celery-solo": 1000}
 
 
 def child_env(name: str, args: argparse.Namespace) -> dict[str, str]:
@@ -115,9 +126,16 @@ def main() -> None:
 
     vendor = "PostgreSQL" if args.database_url.startswith("postgres") else "SQLite (WAL)"
     print(f"\nTask engines, {args.n} x portal.tasks.ping, database {vendor}, {os.cpu_count()} CPUs")
-    print(f"{'configuration':<48} {'enqueue/s':>10} {'end-to-end tasks/s':>20}")
+    print(f"{'configuration':<58} {'enqueue/s':>10} {'end-to-end tasks/s':>19} {'target':>7}")
     for row in rows:
-        print(f"{row['label']:<48} {row['enqueue_per_s']:>10.0f} {row['tasks_per_s']:>20.0f}")
+        target = TARGETS.get(row["name"])
+        verdict = (
+            ""
+            if target is None
+            else f"{target:>7} {'met' if row['tasks_per_s'] >= target else 'NOT met'}"
+        )
+        rates = f"{row['enqueue_per_s']:>10.0f} {row['tasks_per_s']:>19.0f}"
+        print(f"{row['label']:<58} {rates} {verdict}")
 
 
 # --- child: one configuration ---------------------------------------------------
@@ -197,12 +215,16 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         ]
 
     def wait_all(ids: list[str], timeout: float) -> float:
+        # One key per poll while the last unfinished task runs, then all the
+        # unfinished ones: reading 2,000 keys every 20 ms would take CPU from
+        # the workers being measured.
         deadline = time.monotonic() + timeout
         remaining = ids
-        while remaining:
-            remaining = unfinished(remaining)
-            if not remaining:
-                break
+        while True:
+            if not unfinished(remaining[-1:]):
+                remaining = unfinished(remaining)
+                if not remaining:
+                    break
             if time.monotonic() > deadline:
                 raise SystemExit(f"{name}: {len(remaining)} tasks unfinished after {timeout} s")
             time.sleep(0.02)
