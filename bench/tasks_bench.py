@@ -191,6 +191,7 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         QTask.objects.all().delete()
     else:
         app.backend.client.flushdb()
+        app.control.purge()  # messages a killed run left in the broker
 
     if name == "q2-defaults" or name == "q2-persistent":
         # stock django-q2: its own async_task (which closes "old" connections)
