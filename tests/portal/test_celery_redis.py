@@ -82,12 +82,12 @@ def test_commands_still_run_when_the_message_goes_through_a_publish_batch(channe
     assert channel.client.get(key) == b"enqueued"
 
 
-def test_commands_do_not_run_when_the_publish_fails(channel, key):
+def test_commands_do_not_run_when_the_publish_fails(channel, queue, key):
     with pytest.raises(RuntimeError), channel.along_with_next_message(("set", (key, "x"), {})):
         raise RuntimeError("the broker refused")
 
     assert not channel.client.exists(key)
-    publish(channel, f"test-{uuid.uuid4().hex[:12]}", {"n": 1})  # nothing left over
+    publish(channel, queue, {"n": 1})  # nothing left over for the next message
     assert not channel.client.exists(key)
 
 
