@@ -122,7 +122,7 @@ app = Celery("portal")
 app.config_from_object(celery_settings())
 # Every redis:// and rediss:// result URL gets our backend. Rewriting the URL in
 # app.conf would not do: Celery reads a CELERY_RESULT_BACKEND environment
-# variable before its configuration, and production sets that variable.
+# variable before its configuration (docs/operations.md lists it; the bench sets it).
 app.loader.override_backends = {
     "redis": f"{__name__}:PolledRedisBackend",
     "rediss": f"{__name__}:PolledRedisBackend",

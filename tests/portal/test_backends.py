@@ -119,7 +119,7 @@ def test_celery_uses_the_polled_backend_even_when_the_environment_names_the_resu
     settings, celery_queue: str
 ):
     # Celery reads CELERY_RESULT_BACKEND from the environment before its
-    # configuration, and production sets it; the stock backend would subscribe
+    # configuration (a documented setting; the bench sets it); the stock backend would subscribe
     # to every sent task's result channel (two pub/sub commands per enqueue).
     script = f"""
 import django
