@@ -77,32 +77,20 @@ class CeleryBackend(BaseTaskBackend):
         task = task_result.task
         arguments = [task.module_path, task_result.args, task_result.kwargs, self.alias]
         enqueued_at = task_result.enqueued_at or timezone.now()
-        # the record lives as long as the result will
-        record: redis_transport.Command = (
-            "set",
-            (
-                ENQUEUED_PREFIX + task_result.id,
-                json.dumps({"args": arguments, "enqueued_at": enqueued_at.isoformat()}),
-            ),
-            {"ex": int(app.backend.expires or 86400)},
-        )
-        along: AbstractContextManager[None]
-        declare: list[Any] | None
+        key = ENQUEUED_PREFIX + task_result.id
+        record = json.dumps({"args": arguments, "enqueued_at": enqueued_at.isoformat()})
+        ttl = int(app.backend.expires or 86400)  # the record lives as long as the result
+        along: AbstractContextManager[None] = nullcontext()
         with app.producer_or_acquire() as producer:
             channel = producer.channel
-            if isinstance(channel, redis_transport.Channel) and redis_transport.same_database(
-                channel, app.backend.client
-            ):
-                # one MULTI/EXEC with the message; no queue declaration (a Redis
-                # queue is a list, and messages go to it by name)
-                along = channel.along_with_next_message(record)
-                declare = []
+            on_redis = isinstance(channel, redis_transport.Channel)
+            if on_redis and redis_transport.same_database(channel, app.backend.client):
+                # in one MULTI/EXEC with the message
+                along = channel.along_with_next_message(("set", (key, record), {"ex": ttl}))
             else:
                 # the result backend's client: Celery's own set() calls the
                 # deprecated SETEX
-                name, args, kwargs = record
-                getattr(app.backend.client, name)(*args, **kwargs)
-                along, declare = nullcontext(), None
+                app.backend.client.set(key, record, ex=ttl)
             with along:
                 app.send_task(
                     RUN_TASK_NAME,
@@ -111,7 +99,9 @@ class CeleryBackend(BaseTaskBackend):
                     queue=celery_queue(task.queue_name),
                     eta=task.run_after,
                     producer=producer,
-                    declare=declare,
+                    # a Redis queue is a list that messages reach by name: no
+                    # declaration per publish (workers declare their queues)
+                    declare=[] if on_redis else None,
                     # shown by worker logs and monitors; Celery's saferepr of
                     # the same list costs more than the rest of the message
                     argsrepr=repr(arguments)[:1024],
