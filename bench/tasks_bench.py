@@ -47,6 +47,16 @@ CONFIGURATIONS: dict[str, tuple[str, dict[str, str], str]] = {
         "django-q2, defaults + persistent connections",
     ),
     "q2": ("q2", {}, "django-q2, portal/settings.py defaults"),
+    # plain Celery (bench/celery_stock.py): ping.delay() with kombu's transport,
+    # Celery's Redis backend and Celery's defaults, no Django Tasks layer
+    "celery-stock": (
+        "celery-stock", {}, "plain Celery + Redis, 1 worker, prefork (baseline)"
+    ),
+    "celery-stock-solo": (
+        "celery-stock",
+        {"BENCH_CELERY_WORKERS": "2", "BENCH_CELERY_ARGS": "--pool solo"},
+        "plain Celery + Redis, 2 workers --pool solo (baseline)",
+    ),
     "celery": ("celery", {}, "Celery + Redis, 1 worker, prefork pool (Celery's default)"),
     # one single-process worker per core: no hand-off between a pool parent and
     # its child processes for every task
@@ -70,9 +80,10 @@ def child_env(name: str, args: argparse.Namespace) -> dict[str, str]:
     env.update(
         DJANGO_SETTINGS_MODULE="portal.settings",
         DATABASE_URL=args.database_url,
-        TASK_ENGINE=engine,
+        TASK_ENGINE=engine.removesuffix("-stock"),  # a plain Celery row still loads Django
         CELERY_BROKER_URL=args.redis_url,
         CELERY_RESULT_BACKEND=args.redis_url,
+        BENCH_STOCK_REDIS_URL=args.redis_url,
         CACHE_URL="locmem",
         LOG_LEVEL="WARNING",
         PYTHONPATH=str(ROOT),
@@ -146,8 +157,9 @@ def start_workers(engine: str) -> list[subprocess.Popen[bytes]]:
     if engine == "q2":
         commands = [[str(BIN / "python"), "manage.py", "qcluster", "--skip-checks"]]
     else:
+        celery_app = "bench.celery_stock" if engine == "celery-stock" else "portal"
         commands = [
-            [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "WARNING",
+            [str(BIN / "celery"), "-A", celery_app, "worker", "--loglevel", "WARNING",
              "--hostname", f"bench{i}@%h",
              "--without-gossip", "--without-mingle", "--without-heartbeat",
              *os.environ.get("BENCH_CELERY_ARGS", "").split()]
@@ -181,11 +193,13 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     from django_q.models import Task as QTask
     from django_q.tasks import async_task
 
-    from portal.celery import app
+    from bench import celery_stock
+    from portal.celery import app as portal_app
     from portal.task_engines.q2 import RUN_FUNC
     from portal.tasks import ping
 
     engine, _, label = CONFIGURATIONS[name]
+    app = celery_stock.app if engine == "celery-stock" else portal_app
     if engine == "q2":
         OrmQ.objects.all().delete()
         QTask.objects.all().delete()
@@ -197,6 +211,10 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
         # stock django-q2: its own async_task (which closes "old" connections)
         def enqueue() -> str:
             return str(async_task(RUN_FUNC, ping.module_path, [], {}))
+    elif engine == "celery-stock":
+
+        def enqueue() -> str:
+            return str(celery_stock.ping.delay().id)
     else:
 
         def enqueue() -> str:
@@ -243,6 +261,9 @@ def measure(name: str, args: argparse.Namespace) -> dict[str, Any]:
     failures = 0
     if engine == "q2":
         failures = QTask.objects.filter(success=False).count()
+    elif engine == "celery-stock":
+        sample = [app.AsyncResult(i).status for i in ids[:50]]
+        failures = sum(status != "SUCCESS" for status in sample)
     else:
         sample = [ping.get_result(i) for i in ids[:50]]
         failures = sum(r.status != TaskResultStatus.SUCCESSFUL for r in sample)
