@@ -245,7 +245,8 @@ WAGTAIL_SITE_NAME = "CCTV Warga"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
-WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
+# Wagtail's database search; on SQLite with serial index writes (cms/search.py)
+WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
 
 # allauth warns when no login method is a required sign-up field; we require
 # "email or phone" in accounts.forms instead.
