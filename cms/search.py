@@ -9,34 +9,27 @@ bulk-creates the others, with no transaction around the read: the second writer
 failed with "UNIQUE constraint failed: wagtailsearch_indexentry" (at every
 start of ``bin/run``) and its text, possibly the newer, was lost.
 
-Here the whole write is one transaction. SQLite transactions begin IMMEDIATE
-(``portal/settings.py``), so the write lock is taken before the read and two
-index writes run one after the other. Other databases get Wagtail's backend
-unchanged.
+On SQLite the whole write is one transaction here (``cms.search_sqlite``).
+SQLite transactions begin IMMEDIATE (``portal/settings.py``), so the write lock
+is taken before the read and two index writes run one after the other. Other
+databases get Wagtail's backend unchanged.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from modelsearch.backends import database
-from modelsearch.backends.database.sqlite.sqlite import SQLiteIndex, SQLiteSearchBackend
 
-
-class SerialSQLiteIndex(SQLiteIndex):
-    def add_items(self, model: Any, objs: Any) -> None:
-        with transaction.atomic(using=self.write_connection.alias):
-            super().add_items(model, objs)
-
-
-class SerialSQLiteSearchBackend(SQLiteSearchBackend):
-    index_class = SerialSQLiteIndex
+SQLITE_BACKEND = "modelsearch.backends.database.sqlite.sqlite.SQLiteSearchBackend"
 
 
 def SearchBackend(params: dict[str, Any]) -> Any:  # the name Wagtail looks up
     """The backend ``wagtail.search.backends.database`` picks, made serial on SQLite."""
     backend = database.SearchBackend(params)
-    if type(backend) is SQLiteSearchBackend:
-        return SerialSQLiteSearchBackend(params)
-    return backend
+    if f"{type(backend).__module__}.{type(backend).__qualname__}" != SQLITE_BACKEND:
+        return backend
+    # only now: modelsearch's SQLite module needs models that exist on SQLite only
+    from cms.search_sqlite import SerialSQLiteSearchBackend
+
+    return SerialSQLiteSearchBackend(params)
