@@ -6,8 +6,8 @@ row (created, then published) therefore gets two tasks, and two workers may run
 them at the same moment. On PostgreSQL the backend writes with ``INSERT ... ON
 CONFLICT``. On SQLite it reads which entries exist, then updates those and
 bulk-creates the others, with no transaction around the read: the second writer
-failed with "UNIQUE constraint failed: wagtailsearch_indexentry" (at every
-start of ``bin/run``) and its text, possibly the newer, was lost.
+failed with "UNIQUE constraint failed: wagtailsearch_indexentry" (seen while
+``bin/run`` loaded the demo data) and its text, possibly the newer, was lost.
 
 On SQLite the whole write is one transaction here (``cms.search_sqlite``).
 SQLite transactions begin IMMEDIATE (``portal/settings.py``), so the write lock
