@@ -5,7 +5,7 @@ What it does
    migrate and ``seed_demo --cameras N`` (default 20,000; idempotent). ``seed_demo`` calls
    ``consent_seed_terms``, which writes the demo owners' agreements; that time is printed.
 2. For a Polres commander, a Bhabinkamtibmas and a Command Center operator of the demo,
-   times the police camera list (``portal.roles.cameras_visible_to``, consent-filtered)
+   times the police camera list (``registry.scoping.cameras_visible_to``, consent-filtered)
    against the baseline in the same run: the same jurisdiction query without the consent
    filter. Prints rows, median ms of each and the ratio.
 3. Times ``verify_consent_chain`` over the whole chain and 50 signatures appended one by one.
@@ -80,7 +80,7 @@ def main() -> None:
 
     from owners.models import Camera
     from police.models import Officer, OfficerRole
-    from portal import roles
+    from registry import scoping as roles
 
     def officer(role: str) -> Officer | None:
         return (

@@ -9,6 +9,7 @@ class CmsConfig(AppConfig):
     def ready(self) -> None:
         # Cached public pages go stale when a page or a program changes
         # (cms.page_cache); this only bumps a cache version, nothing else.
+        # Imported here: models load only once the app registry is ready.
         from django.db.models.signals import post_delete, post_save
         from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -25,6 +26,7 @@ class CmsConfig(AppConfig):
 
 
 def _page_changed(sender: type, **kwargs: object) -> None:
+    # Imported here for the same reason as in ``ready``.
     from wagtail.models import Page
 
     from cms.page_cache import page_cache_invalidate

@@ -25,6 +25,7 @@ from wagtail.search import index
 from cms.blocks import BodyBlock, FaqStreamBlock
 from police import selectors as police_selectors
 from police.models import Program, ProgramStatus
+from registry import progress as registry_progress
 
 PUBLIC_STATUSES = (ProgramStatus.ACTIVE, ProgramStatus.CLOSED)
 
@@ -32,7 +33,7 @@ PUBLIC_STATUSES = (ProgramStatus.ACTIVE, ProgramStatus.CLOSED)
 def program_cards(pages: list[ProgramPage]) -> list[dict[str, Any]]:
     """What a program card shows: the page, its program, progress and area centroid."""
     programs = [p.program for p in pages]
-    progresses = police_selectors.programs_progress(programs=programs)
+    progresses = registry_progress.programs_progress(programs=programs)
     centroids = police_selectors.programs_centroids(programs=programs)
     cards = []
     for page in pages:
@@ -72,7 +73,7 @@ class HomePage(Page):
             .order_by("title")
         )
         context["program_cards"] = program_cards(program_pages)
-        context["totals"] = police_selectors.progress_totals(
+        context["totals"] = registry_progress.progress_totals(
             programs=[p.program for p in program_pages]
         )
         context["news"] = ArticlePage.objects.live().public().order_by("-date", "-pk")[:3]
@@ -131,8 +132,8 @@ class ProgramPage(RoutablePageMixin, Page):
             raise Http404
         return {
             "program": self.program,
-            "progress": police_selectors.program_progress(program=self.program),
-            "villages": police_selectors.program_progress_by_village(program=self.program),
+            "progress": registry_progress.program_progress(program=self.program),
+            "villages": registry_progress.program_progress_by_village(program=self.program),
         }
 
     def get_context(self, request: HttpRequest, *args: Any, **kwargs: Any) -> dict[str, Any]:

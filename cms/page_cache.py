@@ -6,7 +6,7 @@ progress, StreamField) costs far more than Django's own request handling, so
 the rendered HTML is kept and served again until something changes:
 
 - the key contains the language, host, path and the progress change stamp
-  (``police.selectors.progress_stamp``);
+  (``registry.progress.progress_stamp``);
 - a content version, bumped in the shared cache whenever a page or a program is
   saved, deleted, published, unpublished or moved (``cms.apps``), is stored
   with each entry and must match;
@@ -39,7 +39,7 @@ from django.middleware.csrf import get_token
 from django.utils.translation import get_language
 from wagtail import views as wagtail_views
 
-from police.selectors import progress_stamp
+from registry.progress import progress_stamp
 
 VERSION_KEY = "cms:page-cache:version"
 CSRF_PLACEHOLDER = b"__cms_csrf_token__"

@@ -9,6 +9,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
 from police import selectors as police_selectors
+from registry import progress as registry_progress
 
 
 @require_GET
@@ -22,17 +23,17 @@ def program_map_data(request: HttpRequest, slug: str) -> JsonResponse:
     program = police_selectors.program_public_get(slug=slug)
     if program is None:
         raise Http404
-    progress = police_selectors.program_progress(program=program)
+    progress = registry_progress.program_progress(program=program)
     return JsonResponse(
         {
             "program": {"slug": program.slug, "name": program.name, "target": program.target},
             "counted": progress.counted,
             "in_process": progress.in_process,
             "villages": [
-                asdict(a) for a in police_selectors.program_progress_by_village(program=program)
+                asdict(a) for a in registry_progress.program_progress_by_village(program=program)
             ],
             "districts": [
-                asdict(a) for a in police_selectors.program_progress_by_district(program=program)
+                asdict(a) for a in registry_progress.program_progress_by_district(program=program)
             ],
         }
     )

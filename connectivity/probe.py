@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlsplit
 
-from connectivity import brands
+from connectivity import brands, rtsp
 from connectivity.explanations import PASSED
 from connectivity.onvif import DeviceInfo, OnvifClient, OnvifError, OnvifFindings
 from portal import netguard
@@ -330,8 +330,6 @@ class Probe:
         return list(dict.fromkeys(candidates))[:MAX_RTSP_CANDIDATES]
 
     async def _rtsp(self, address: Any) -> None:
-        from connectivity import rtsp
-
         t = self.target
         started = time.monotonic()
         code = "stream_not_found"

@@ -1,4 +1,4 @@
-"""Reads for connectivity: checks, the recorders due for a re-check, consent lookups."""
+"""Reads for connectivity: checks, the recorders due for a re-check, snapshot consent."""
 
 from __future__ import annotations
 
@@ -11,8 +11,10 @@ from django.db.models import Exists, OuterRef, QuerySet
 from django.utils import timezone
 
 from connectivity.models import Check, CheckStatus, RecorderStatusEvent
-from owners.models import Camera, Recorder
-from portal import roles
+from consent.models import Scope
+from consent.selectors import camera_has_scope
+from owners.models import CONNECTED_STATES, Camera, Recorder
+from registry import scoping
 
 logger = logging.getLogger(__name__)
 
@@ -40,8 +42,8 @@ def check_in_progress(*, recorder: Recorder) -> Check | None:
 
 
 def checks_visible_to(user: Any) -> QuerySet[Check]:
-    """Checks of the recorders ``user`` may see (scoped by ``portal.roles``)."""
-    return Check.objects.filter(recorder__in=roles.recorders_visible_to(user))
+    """Checks of the recorders ``user`` may see (scoped by ``registry.scoping``)."""
+    return Check.objects.filter(recorder__in=scoping.recorders_visible_to(user))
 
 
 def status_events_for_recorder(*, recorder: Recorder) -> QuerySet[RecorderStatusEvent]:
@@ -57,7 +59,7 @@ def recorders_due_for_recheck(*, now: dt.datetime | None = None) -> QuerySet[Rec
         recorder=OuterRef("pk"), status__in=[CheckStatus.QUEUED, CheckStatus.RUNNING]
     )
     return (
-        Recorder.objects.filter(cameras__enrolments__state__in=roles.CONNECTED_STATES)
+        Recorder.objects.filter(cameras__enrolments__state__in=CONNECTED_STATES)
         .distinct()
         .filter(~Exists(recent), ~Exists(busy))
         .order_by("pk")
@@ -73,12 +75,8 @@ def snapshot_storage_allowed(*, recorder: Recorder) -> bool:
     """Whether the owner's consent allows keeping the first-frame snapshot.
 
     The frame shows the recorder's first channel, so scope (e) must be in force
-    for that camera; otherwise the JPEG is discarded after decoding.
+    for that camera; otherwise the JPEG is discarded
+    after decoding.
     """
-    from consent.models import Scope
-    from consent.selectors import cameras_with_scope
-
     camera = snapshot_camera(recorder=recorder)
-    if camera is None:
-        return False
-    return cameras_with_scope(Scope.SNAPSHOT).filter(pk=camera.pk).exists()
+    return camera is not None and camera_has_scope(camera=camera, scope=Scope.SNAPSHOT)

@@ -1,5 +1,8 @@
 """Writes for connectivity: start and run checks, record what a probe learned.
 
+The tasks that run checks are declared at the end of this module, next to the
+services they call; ``connectivity.tasks`` re-exports them with the periodic one.
+
 Views, tasks, the management command and the scheduler call these; the probe
 itself (``connectivity.probe``) runs in worker processes (``isolation``).
 """
@@ -9,18 +12,20 @@ from __future__ import annotations
 import dataclasses
 import logging
 from collections.abc import Iterable
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
+from django.tasks import task
 from django.utils import timezone, translation
 
 from connectivity import isolation, selectors
 from connectivity.explanations import message_for
 from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatusEvent
 from connectivity.probe import ProbeResult, ProbeTarget, Step
-from consent.services import snapshot_prefix
+from consent.snapshots import snapshot_prefix
 from owners.models import Recorder
 from portal import netguard
 
@@ -58,14 +63,25 @@ def check_start(*, recorder: Recorder, user: Any) -> Check:
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         trigger=CheckTrigger.MANUAL,
     )
-    _enqueue_on_commit("run_check", check.pk)
+    transaction.on_commit(lambda: run_check.enqueue(check.pk))
     return check
 
 
-def _enqueue_on_commit(name: str, *args: Any) -> None:
-    from connectivity import tasks
+def check_ensure(*, recorder: Recorder, user: Any) -> Check | None:
+    """Queue a check of ``recorder`` unless its latest check passed (submitting cameras).
 
-    transaction.on_commit(lambda: getattr(tasks, name).enqueue(*args))
+    Returns the queued or running check, or ``None`` when the latest one passed
+    or the user or host is over its rate limit: the submission stands and the
+    scheduled re-check tests the recorder later.
+    """
+    latest = selectors.check_latest(recorder=recorder)
+    if latest is not None and latest.passed:
+        return None
+    try:
+        return check_start(recorder=recorder, user=user)
+    except netguard.RateLimited:
+        logger.info("check not started for recorder %s (rate limited)", recorder.pk)
+        return None
 
 
 def _steps_json(steps: Iterable[Step]) -> list[dict[str, Any]]:
@@ -187,5 +203,19 @@ def recheck_schedule() -> list[int]:
         ids = [c.pk for c in checks]
         chunk = max(1, settings.CONNECTIVITY_RECHECK_CONCURRENCY * 4)
         for start in range(0, len(ids), chunk):
-            _enqueue_on_commit("run_checks", ids[start : start + chunk])
+            transaction.on_commit(partial(run_checks.enqueue, ids[start : start + chunk]))
     return ids
+
+
+# --- tasks: thin adapters, declared next to the services they run (as pretix does),
+# so queueing a check needs no import of a module that imports this one.
+
+
+@task()
+def run_check(check_id: int) -> None:
+    check_run(check_id=check_id)
+
+
+@task()
+def run_checks(check_ids: list[int]) -> None:
+    checks_run_many(check_ids=check_ids, concurrency=settings.CONNECTIVITY_RECHECK_CONCURRENCY)

@@ -1,26 +1,17 @@
-"""Tasks: thin adapters that take ids and call the services."""
+"""Tasks of connectivity: the check runners (declared next to their services) and
+the periodic re-check of connected recorders."""
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.tasks import task
 
 from connectivity import services
+from connectivity.services import run_check, run_checks
 from portal import periodic
 
+__all__ = ["recheck_connected_recorders", "run_check", "run_checks"]
+
 RECHECK_EVERY_MINUTES = 60
-
-
-@task()
-def run_check(check_id: int) -> None:
-    services.check_run(check_id=check_id)
-
-
-@task()
-def run_checks(check_ids: list[int]) -> None:
-    services.checks_run_many(
-        check_ids=check_ids, concurrency=settings.CONNECTIVITY_RECHECK_CONCURRENCY
-    )
 
 
 @task()

@@ -1,6 +1,6 @@
 """The "Test my recorder" page, live check progress and the check history.
 
-Every queryset starts from ``portal.roles``: anyone who may see a recorder may
+Every queryset starts from ``registry.scoping``: anyone who may see a recorder may
 see its checks; only those who may edit it may start one.
 """
 
@@ -16,7 +16,9 @@ from connectivity import selectors, services
 from connectivity.brands import brand_profile
 from connectivity.explanations import explain, step_label, warning_text
 from connectivity.models import Check
-from portal import netguard, roles
+from owners import selectors as owner_selectors
+from portal import netguard
+from registry import scoping
 
 POLL_SECONDS = 1
 
@@ -35,10 +37,12 @@ def _check_context(check: Check) -> dict[str, object]:
 @require_http_methods(["GET", "POST"])
 def recorder_test(request: HttpRequest, recorder_id: int) -> HttpResponse:
     recorder = get_object_or_404(
-        roles.recorders_visible_to(request.user).select_related("site"), pk=recorder_id
+        scoping.recorders_visible_to(request.user).select_related("site"), pk=recorder_id
     )
     if request.method == "POST":
-        recorder = get_object_or_404(roles.recorders_editable_by(request.user), pk=recorder_id)
+        recorder = get_object_or_404(
+            owner_selectors.recorders_editable_by(request.user), pk=recorder_id
+        )
         try:
             check = services.check_start(recorder=recorder, user=request.user)
         except netguard.RateLimited as limited:
@@ -48,7 +52,7 @@ def recorder_test(request: HttpRequest, recorder_id: int) -> HttpResponse:
             return response
         return redirect("connectivity:check-detail", check_id=check.pk)
     latest = selectors.check_latest(recorder=recorder)
-    can_start = roles.recorders_editable_by(request.user).filter(pk=recorder.pk).exists()
+    can_start = owner_selectors.recorders_editable_by(request.user).filter(pk=recorder.pk).exists()
     return render(
         request,
         "connectivity/recorder_test.html",
@@ -87,7 +91,7 @@ def check_progress(request: HttpRequest, check_id: int) -> HttpResponse:
 @require_GET
 def recorder_history(request: HttpRequest, recorder_id: int) -> HttpResponse:
     recorder = get_object_or_404(
-        roles.recorders_visible_to(request.user).select_related("site"), pk=recorder_id
+        scoping.recorders_visible_to(request.user).select_related("site"), pk=recorder_id
     )
     return render(
         request,

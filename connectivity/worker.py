@@ -44,6 +44,8 @@ class Worker:
         self.out.flush()
 
     async def run_job(self, job: dict[str, Any]) -> None:
+        # The probe modules read settings at import; they load only after
+        # ``_setup`` has applied the parent's settings to this process.
         from connectivity.probe import ProbeResult, ProbeTarget, Step, run_probe
 
         job_id = job["id"]
@@ -80,6 +82,7 @@ class Worker:
         self.send({"id": job_id, "event": "result", "result": result.to_dict(), "jpeg": jpeg})
 
     async def serve(self) -> None:
+        # After ``_setup`` (see ``run_job``); loads zeep and the WSDLs once per worker.
         from connectivity import onvif
 
         loop = asyncio.get_running_loop()

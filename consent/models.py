@@ -67,8 +67,9 @@ class TermsVersion(DraftStateMixin, RevisionMixin, ClusterableModel):
 
     Administrators edit a draft in the Wagtail admin (every save is a revision);
     publishing freezes it: the version number, the publication time and the
-    SHA-256 of its exact text are set, and from then on nothing in it changes.
-    A change is a new version (``consent.services.terms_draft_from``).
+    SHA-256 of its exact text are set (``consent.services.terms_freeze``, on
+    Wagtail's ``published`` signal), and from then on nothing in it changes.
+    A change is a new version (``consent.services.terms_draft_create``).
     """
 
     title_id = models.CharField(_("judul (Indonesia)"), max_length=200)
@@ -163,12 +164,6 @@ class TermsVersion(DraftStateMixin, RevisionMixin, ClusterableModel):
                     code="published_terms_immutable",
                 )
         super().save(*args, **kwargs)
-        if frozen is None and self.live:
-            # First publication: children were committed by ClusterableModel.save(),
-            # so the hash covers the scopes exactly as stored.
-            from consent.services import terms_freeze
-
-            terms_freeze(terms=self)
 
 
 class TermsScope(models.Model):

@@ -18,7 +18,7 @@ from fpdf import FPDF
 
 from consent.models import ConsentRecord, RecordKind, Scope, TermsScope
 from owners.models import Camera
-from police.models import PoliceUnit
+from police.jurisdiction import units_covering
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 PLATFORM_OPERATOR = "CCTV Warga (operator platform)"
@@ -34,18 +34,12 @@ def verification_url(record: ConsentRecord) -> str:
 
 def _controllers(record: ConsentRecord) -> list[str]:
     """Police units whose jurisdiction covers the record's cameras, plus the operator."""
-    units: list[str] = []
-    cameras = Camera.objects.filter(
-        pk__in=[c.camera_ref for c in record.cameras.all()]
-    ).select_related("recorder__site__village")
-    codes = {cam.recorder.site.village.code for cam in cameras}
-    prefixes = set()
-    for code in codes:
-        parts = code.split(".")
-        prefixes |= {".".join(parts[: i + 1]) for i in range(len(parts))}
-    for unit in PoliceUnit.objects.filter(regions__code__in=prefixes).distinct().order_by("level"):
-        units.append(unit.name)
-    return [*units, PLATFORM_OPERATOR]
+    codes = list(
+        Camera.objects.filter(pk__in=[c.camera_ref for c in record.cameras.all()])
+        .values_list("recorder__site__village__code", flat=True)
+        .distinct()
+    )
+    return [*(unit.name for unit in units_covering(codes)), PLATFORM_OPERATOR]
 
 
 def receipt_fields(record: ConsentRecord, language: str = "id") -> dict[str, Any]:

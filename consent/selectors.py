@@ -1,5 +1,5 @@
 """Reads on consent: the current terms, the scopes in force per camera, what an
-owner must see, and the filters the police side uses (``portal.roles``).
+owner must see, and the filters the police side uses (``registry.scoping``).
 
 The scopes in force for a camera are those of the latest chain record that
 names it: an agreement grants its scopes, a withdrawal leaves none. A newer
@@ -24,7 +24,7 @@ from consent.models import (
     Scope,
     TermsVersion,
 )
-from owners.models import Camera, Enrolment, EnrolmentState, Owner, Recorder
+from owners.models import Camera, EnrolmentTransition, Owner
 
 
 def current_terms() -> TermsVersion | None:
@@ -63,9 +63,9 @@ def scopes_in_force(*, cameras: Iterable[Camera]) -> dict[int, str]:
     return {pk: found.get(pk, "") for pk in ids}
 
 
-def snapshot_storage_allowed(*, recorder: Recorder) -> bool:
-    """True when scope (e) is in force for any of the recorder's cameras."""
-    return cameras_with_scope(Scope.SNAPSHOT).filter(recorder=recorder).exists()
+def camera_has_scope(*, camera: Camera, scope: str) -> bool:
+    """Whether the consent in force for ``camera`` grants ``scope``."""
+    return camera_ids_with_scope(scope).filter(camera_id=camera.pk).exists()
 
 
 def camera_consents(*, owner: Owner) -> list[dict[str, Any]]:
@@ -151,57 +151,12 @@ def access_log_for_owner(*, owner: Owner) -> QuerySet[AccessLogEntry]:
     )
 
 
-def withdrawn_enrolments_visible_to(*, user: Any) -> list[dict[str, Any]]:
-    """What the police see of withdrawn cameras: that they were withdrawn, no data."""
-    from portal import roles
-
-    sites = roles.sites_in_jurisdiction_of(user)
-    rows = (
-        Enrolment.objects.filter(state=EnrolmentState.WITHDRAWN, camera__recorder__site__in=sites)
-        .order_by("-state_changed_at")
-        .values("pk", "program__name", "state_changed_at")
-    )
-    return [
-        {
-            "enrolment": r["pk"],
-            "program": r["program__name"],
-            "withdrawn_at": r["state_changed_at"],
-            "status": str(EnrolmentState.WITHDRAWN.label),
-        }
-        for r in rows
-    ]
-
-
-def withdrawn_notice_for(*, user: Any, camera_id: int) -> dict[str, Any] | None:
-    """For a police page of a camera the officer can no longer see: was it withdrawn?
-
-    Returns only the fact and the time (no location, owner or stream), and only
-    for cameras in the officer's jurisdiction; ``None`` otherwise (a plain 404).
-    """
-    from portal import roles
-
-    match = (
-        Enrolment.objects.filter(
-            state=EnrolmentState.WITHDRAWN,
-            camera_id=camera_id,
-            camera__recorder__site__in=roles.sites_in_jurisdiction_of(user),
-        )
-        .order_by("-state_changed_at")
-        .values("state_changed_at", "program__name")
-        .first()
-    )
-    if match is None:
-        return None
-    return {"withdrawn_at": match["state_changed_at"], "program": match["program__name"]}
-
-
 def data_requests_open() -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.filter(status=RequestStatus.OPEN).order_by("due_at")
 
 
 def owner_data_export(*, owner: Owner) -> dict[str, Any]:
     """Everything we hold about ``owner``, with the processing history (UU PDP Pasal 7, 32)."""
-    from owners.models import EnrolmentTransition
 
     def dt(value: Any) -> str | None:
         return value.isoformat() if value else None

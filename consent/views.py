@@ -1,6 +1,6 @@
 """Owner-facing consent pages, receipts, "my data", and the staff request list.
 
-Every queryset starts from ``portal.roles``: an owner is found through the
+Every queryset starts from ``owners.selectors``: an owner is found through the
 user's memberships, so another owner's page is a 404, and police accounts
 (which reach owners only through a jurisdiction) never see these pages.
 """
@@ -31,14 +31,21 @@ from consent.forms import (
     SignForm,
     WithdrawForm,
 )
-from consent.models import DEFAULT_SCOPES, ConsentRecord, DataSubjectRequest, RequestKind
+from consent.models import (
+    DEFAULT_SCOPES,
+    ConsentRecord,
+    DataSubjectRequest,
+    RequestKind,
+    TermsVersion,
+)
 from consent.receipts import qr_svg_data_uri, receipt_fields, receipt_pdf
+from owners import selectors as owner_selectors
 from owners.models import Camera, Owner
-from portal import roles
+from police.jurisdiction import is_police_staff
 
 
 def _owner(request: HttpRequest, owner_id: int) -> Owner:
-    return get_object_or_404(roles.owners_member_of(request.user), pk=owner_id)
+    return get_object_or_404(owner_selectors.owners_member_of(request.user), pk=owner_id)
 
 
 def _client(request: HttpRequest) -> dict[str, Any]:
@@ -73,7 +80,7 @@ def _error_text(error: ValidationError) -> str:
 
 @login_required
 def index(request: HttpRequest) -> HttpResponse:
-    owners = list(roles.owners_member_of(request.user))
+    owners = list(owner_selectors.owners_member_of(request.user))
     if len(owners) == 1:
         return redirect("consent:overview", owner_id=owners[0].pk)
     return render(request, "consent/index.html", {"owners": owners})
@@ -104,13 +111,11 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
     if terms is None:
         messages.error(request, _("Belum ada syarat persetujuan yang terbit."))
         return redirect("consent:overview", owner_id=owner.pk)
-    cameras = roles.cameras_editable_by(request.user).filter(recorder__site__owner=owner)
+    cameras = owner_selectors.cameras_editable_by(request.user).filter(recorder__site__owner=owner)
     language = _language(request)
     if request.method == "POST":
         form = SignForm(request.POST, cameras=cameras, terms=terms)
         if form.is_valid():
-            from consent.models import TermsVersion
-
             signed = TermsVersion.objects.filter(pk=form.cleaned_data["terms"]).first()
             try:
                 if signed is None:
@@ -177,7 +182,7 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
 def withdraw(request: HttpRequest, owner_id: int) -> HttpResponse:
     owner = _owner(request, owner_id)
     cameras = Camera.objects.filter(
-        pk__in=roles.cameras_editable_by(request.user).filter(recorder__site__owner=owner)
+        pk__in=owner_selectors.cameras_editable_by(request.user).filter(recorder__site__owner=owner)
     )
     form = WithdrawForm(request.POST if request.method == "POST" else None, cameras=cameras)
     if request.method == "POST" and form.is_valid():
@@ -211,7 +216,7 @@ def _record(request: HttpRequest, receipt_id: UUID) -> ConsentRecord:
     return get_object_or_404(
         ConsentRecord.objects.select_related("terms").prefetch_related("cameras"),
         receipt_id=receipt_id,
-        owner__in=roles.owners_member_of(request.user),
+        owner__in=owner_selectors.owners_member_of(request.user),
     )
 
 
@@ -338,9 +343,7 @@ def access_log(request: HttpRequest, owner_id: int) -> HttpResponse:
 @require_http_methods(["GET", "POST"])
 def staff_requests(request: HttpRequest) -> HttpResponse:
     """Platform staff: every open data-subject request with its 3 x 24-hour deadline."""
-    if not (request.user.is_staff or request.user.is_superuser) or roles.is_police_staff(
-        request.user
-    ):
+    if not (request.user.is_staff or request.user.is_superuser) or is_police_staff(request.user):
         raise Http404
     if request.method == "POST":
         raw_id = request.POST.get("request", "")

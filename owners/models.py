@@ -273,6 +273,10 @@ class EnrolmentState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Ditarik pemilik")
 
 
+#: Connected to the Command Center (a sticker comes after connection).
+CONNECTED_STATES: tuple[str, ...] = (EnrolmentState.CONNECTED, EnrolmentState.STICKERED)
+
+
 class Enrolment(models.Model):
     """A camera in a program; its state moves only through owners.services."""
 

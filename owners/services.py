@@ -14,6 +14,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import User
+from accounts.phones import normalize_phone
 from owners.models import (
     JOIN_STEPS,
     Camera,
@@ -213,9 +215,22 @@ def join_consent_done(*, draft: JoinDraft) -> None:
     _advance(draft, JoinStep.CONSENT)
 
 
+def enrolments_submit(*, enrolments: list[Enrolment], actor: Any, reason: str) -> list[Enrolment]:
+    """Move draft ``enrolments`` to submitted (the police queue), logging ``actor``."""
+    for enrolment in enrolments:
+        enrolment_transition(
+            enrolment=enrolment, to_state=EnrolmentState.SUBMITTED, actor=actor, reason=reason
+        )
+    return enrolments
+
+
 @transaction.atomic
-def join_submit(*, draft: JoinDraft) -> list[Enrolment]:
-    """Submit every draft enrolment of the draft's cameras. A second submit changes nothing."""
+def join_draft_submit(*, draft: JoinDraft) -> list[Enrolment]:
+    """Submit every draft enrolment of the draft's cameras. A second submit changes nothing.
+
+    The wizard calls this through ``joining.services.join_submit``, which also
+    queues a connectivity check.
+    """
     locked = JoinDraft.objects.select_for_update().get(pk=draft.pk)
     if locked.submitted_at is not None:
         return []
@@ -230,13 +245,7 @@ def join_submit(*, draft: JoinDraft) -> list[Enrolment]:
     )
     if not enrolments:
         raise ValidationError(_("Belum ada kamera untuk dikirim."), code="nothing_to_submit")
-    for enrolment in enrolments:
-        enrolment_transition(
-            enrolment=enrolment,
-            to_state=EnrolmentState.SUBMITTED,
-            actor=locked.user,
-            reason="dikirim pemilik",
-        )
+    enrolments_submit(enrolments=enrolments, actor=locked.user, reason="dikirim pemilik")
     locked.submitted_at = timezone.now()
     locked.save(update_fields=["submitted_at", "updated_at"])
     draft.submitted_at = locked.submitted_at
@@ -244,6 +253,18 @@ def join_submit(*, draft: JoinDraft) -> list[Enrolment]:
 
 
 # --- owner dashboard: editing cameras, members --------------------------------------
+
+
+@transaction.atomic
+def owner_delete(*, owner: Owner) -> None:
+    """Delete ``owner`` with its sites, recorders, cameras, enrolments and memberships.
+
+    Consent records keep their evidence (their links become empty); the caller
+    (``consent.services.account_delete``) has withdrawn consent first.
+    """
+    Site.objects.filter(owner=owner).delete()
+    owner.delete()
+
 
 # Changing these moves an accepted camera back to verification.
 MATERIAL_FIELDS = ("latitude", "longitude", "direction", "angle", "range_m", "sees_public_space")
@@ -282,9 +303,6 @@ def member_invite(
     *, owner: Owner, contact: str, role: str, invited_by: Any
 ) -> Invitation | Membership:
     """Invite someone by email or phone; an existing account becomes a member at once."""
-    from accounts.models import User
-    from accounts.phones import normalize_phone
-
     contact = contact.strip()
     if "@" in contact:
         email, phone = contact.lower(), ""

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from owners import join_views, views
+from owners import views
 
 app_name = "owners"
 
@@ -10,6 +10,4 @@ urlpatterns = [
     path("kamera/<int:pk>/ubah/", views.camera_edit, name="camera-edit"),
     path("pemilik/<int:owner_id>/anggota/", views.members, name="members"),
     path("undangan/<int:pk>/terima/", views.invitation_accept, name="invitation-accept"),
-    path("gabung/", join_views.join_start, name="join"),
-    path("gabung/<int:draft_id>/<slug:step>/", join_views.join_step, name="join-step"),
 ]

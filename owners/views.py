@@ -1,4 +1,4 @@
-"""Owner-facing pages. Every queryset starts from portal.roles."""
+"""Owner-facing pages. Every queryset starts from the membership scoping in owners.selectors."""
 
 from __future__ import annotations
 
@@ -12,18 +12,17 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from owners import selectors, services
 from owners.forms import CameraEditForm, InviteForm
-from portal import roles
 
 
 @login_required
 def dashboard(request: HttpRequest) -> HttpResponse:
     sites = (
-        roles.sites_of_member(request.user)
+        selectors.sites_of_member(request.user)
         .select_related("village")
         .prefetch_related("recorders__cameras__enrolments__program")
         .order_by("name", "pk")
     )
-    owners = roles.owners_member_of(request.user).order_by("name")
+    owners = selectors.owners_member_of(request.user).order_by("name")
     invitations = selectors.invitations_for(request.user)
     return render(
         request,
@@ -35,7 +34,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
     camera = get_object_or_404(
-        roles.cameras_of_member(request.user).select_related("recorder__site__village"), pk=pk
+        selectors.cameras_of_member(request.user).select_related("recorder__site__village"), pk=pk
     )
     enrolments = camera.enrolments.select_related("program").prefetch_related("transitions__actor")
     return render(
@@ -46,7 +45,7 @@ def camera_detail(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def camera_edit(request: HttpRequest, pk: int) -> HttpResponse:
-    camera = get_object_or_404(roles.cameras_editable_by(request.user), pk=pk)
+    camera = get_object_or_404(selectors.cameras_editable_by(request.user), pk=pk)
     form = CameraEditForm(request.POST or None, instance=camera)
     if request.method == "POST" and form.is_valid():
         data = {name: form.cleaned_data[name] for name in CameraEditForm.Meta.fields}
@@ -71,8 +70,8 @@ def camera_edit(request: HttpRequest, pk: int) -> HttpResponse:
 @login_required
 @require_http_methods(["GET", "POST"])
 def members(request: HttpRequest, owner_id: int) -> HttpResponse:
-    owner = get_object_or_404(roles.owners_member_of(request.user), pk=owner_id)
-    can_manage = roles.owners_managed_by(request.user).filter(pk=owner.pk).exists()
+    owner = get_object_or_404(selectors.owners_member_of(request.user), pk=owner_id)
+    can_manage = selectors.owners_administered_by(request.user).filter(pk=owner.pk).exists()
     form = InviteForm(request.POST or None)
     if request.method == "POST":
         if not can_manage:

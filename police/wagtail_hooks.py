@@ -2,12 +2,12 @@ from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
+from police import jurisdiction
 from police.models import PoliceUnit, Program, Region
-from portal import roles
 from portal.admin_scoping import scoped_viewset
 
 RegionViewSet = scoped_viewset(
-    roles.regions_visible_to,
+    jurisdiction.regions_visible_to,
     model=Region,
     icon="site",
     menu_label=_("Wilayah"),
@@ -18,7 +18,7 @@ RegionViewSet = scoped_viewset(
     inspect_view_enabled=True,
 )
 UnitViewSet = scoped_viewset(
-    roles.units_visible_to,
+    jurisdiction.units_visible_to,
     model=PoliceUnit,
     icon="group",
     menu_label=_("Satuan"),
@@ -29,7 +29,7 @@ UnitViewSet = scoped_viewset(
     inspect_view_enabled=True,
 )
 ProgramViewSet = scoped_viewset(
-    roles.programs_visible_to,
+    jurisdiction.programs_visible_to,
     model=Program,
     icon="pick",
     menu_label=_("Program"),

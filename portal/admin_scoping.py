@@ -1,4 +1,4 @@
-"""Wagtail admin viewsets whose every view starts from portal.roles.
+"""Wagtail admin viewsets whose every view starts from a scope function (a selector).
 
 ``scoped_viewset`` returns a ModelViewSet class whose index lists only what the
 signed-in user may see and whose edit, delete, inspect, history and usage views

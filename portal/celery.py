@@ -2,7 +2,7 @@
 
 Apps never declare Celery tasks. There is one generic Celery task,
 ``portal.run_django_task``, that imports a ``django.tasks.Task`` by its module
-path and runs it (see ``portal.task_engines.runner``). Celery reads every
+path and runs it (see ``portal.task_runner``). Celery reads every
 ``CELERY_*`` Django setting (:func:`celery_settings`). Beat builds its schedule
 from ``portal.periodic``, the same registry that ``manage.py sync_schedules``
 writes for django-q2.
@@ -20,6 +20,9 @@ from celery.beat import PersistentScheduler
 from celery.exceptions import BackendStoreError
 from celery.schedules import crontab
 from kombu.utils.encoding import bytes_to_str
+
+from portal import task_runner
+from portal.periodic import DailyAt, Every, periodic_tasks
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
 
@@ -139,9 +142,7 @@ def run_django_task(
     kwargs: dict[str, Any],
     backend_alias: str = "default",
 ) -> dict[str, Any]:
-    from portal.task_engines import runner
-
-    return runner.run(
+    return task_runner.run(
         module_path=module_path,
         args=list(args),
         kwargs=dict(kwargs),
@@ -152,8 +153,6 @@ def run_django_task(
 
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Celery beat entries for every registered periodic task."""
-    from portal.periodic import DailyAt, Every, periodic_tasks
-
     entries: dict[str, dict[str, Any]] = {}
     for periodic in periodic_tasks():
         schedule: timedelta | crontab

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import logging
 
+from django.conf import settings
 from django.db import DatabaseError, connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from portal.task_engines import engine_status
+from portal.task_engines import EngineStatus, engine_status
 
 logger = logging.getLogger(__name__)
 
@@ -29,10 +30,6 @@ def healthz(request: HttpRequest) -> JsonResponse:
         engine = engine_status()
     except Exception:  # any broker error means "not reachable", never a 500
         logger.exception("healthz: task engine status failed")
-        from django.conf import settings
-
-        from portal.task_engines import EngineStatus
-
         engine = EngineStatus(engine=settings.TASK_ENGINE, reachable=False, pending=None)
     healthy = database_ok and engine.reachable
     return JsonResponse(

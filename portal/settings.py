@@ -35,9 +35,13 @@ INSTALLED_APPS = [
     "police",
     "owners",
     "consent",
+    "registry",
     "connectivity",
+    "joining",
+    "workspace",
     "notifications",
     "cms",
+    "demo",
     # wagtail
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
@@ -85,7 +89,7 @@ MIDDLEWARE = [
     "allauth.account.middleware.AccountMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
-    "portal.roles.StaffMFAMiddleware",
+    "police.mfa.StaffMFAMiddleware",
     # innermost: serves anonymous visitors' public pages from the cache
     "cms.page_cache.PublicPageCacheMiddleware",
 ]

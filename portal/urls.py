@@ -28,10 +28,11 @@ if settings.DEBUG:
 # so every page with UI text must live here to be reachable in English.
 urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
+    path("saya/gabung/", include("joining.urls")),
     path("saya/", include("owners.urls")),
     path("uji-koneksi/", include("connectivity.urls")),
     path("persetujuan/", include("consent.urls")),
-    path("polisi/", include("police.urls")),
+    path("polisi/", include("workspace.urls")),
     path("program/", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -158,7 +158,7 @@ class EnrolmentFactory(DjangoModelFactory):
 def grant_consent(camera: Camera, scopes: str = "a") -> None:
     """Sign consent for ``camera`` as its owner, so the police may see it.
 
-    Police querysets (portal.roles) show a camera only when the owner's consent
+    Police querysets (registry.scoping) show a camera only when the owner's consent
     in force grants the scope the role needs: (a) for officers, (c) or (d) for
     the Command Center. Publishes the default terms first when none are.
     """

@@ -23,6 +23,8 @@ class EngineStatus:
 def engine_status() -> EngineStatus:
     """Whether the configured engine's broker answers, and how many tasks wait."""
     engine = settings.TASK_ENGINE
+    # Only the configured engine is imported: each one imports its library
+    # (django-q2's models, Celery) at import time.
     if engine == "q2":
         from portal.task_engines.q2 import status
     elif engine == "celery":

@@ -25,8 +25,9 @@ from django.tasks.exceptions import TaskResultDoesNotExist
 from django.tasks.signals import task_enqueued
 from django.utils import timezone
 
+from portal import task_runner as runner
 from portal.celery import RUN_TASK_NAME, app
-from portal.task_engines import EngineStatus, redis_transport, runner
+from portal.task_engines import EngineStatus, redis_transport
 
 ENQUEUED_PREFIX = "portal-task-enqueued-"
 

@@ -31,7 +31,8 @@ from django_q.models import Task as QTask
 from django_q.signals import pre_enqueue, pre_execute
 from django_q.signing import SignedPackage
 
-from portal.task_engines import EngineStatus, runner
+from portal import task_runner as runner
+from portal.task_engines import EngineStatus
 
 #: the function django-q2 calls; a Schedule row names it too.
 RUN_FUNC = "portal.task_engines.q2.run_django_task"

@@ -2,7 +2,8 @@ from __future__ import annotations
 
 from owners.models import Enrolment, EnrolmentState
 from owners.services import enrolment_transition
-from police import selectors
+from police import selectors as police_selectors
+from registry import progress as selectors
 from tests.cms.conftest import enrol_cameras
 from tests.factories import ProgramFactory
 
@@ -88,4 +89,4 @@ def test_totals_add_up_every_program(mataraksa, village_a):
 def test_draft_programs_are_not_public(db):
     ProgramFactory(slug="rahasia", status="draft")
 
-    assert selectors.program_public_get(slug="rahasia") is None
+    assert police_selectors.program_public_get(slug="rahasia") is None

@@ -8,6 +8,7 @@ from django.core.management import call_command
 from consent.models import ConsentRecord
 from consent.selectors import scopes_in_force
 from consent.services import chain_verify
+from demo.consent import demo_agreements_ensure, demo_owners
 from owners.models import EnrolmentState
 from tests.factories import (
     CameraFactory,
@@ -46,8 +47,10 @@ def test_seeding_gives_demo_owners_agreements_once_and_never_real_owners():
     CameraFactory(recorder=RecorderFactory(site=SiteFactory(owner=real)))
 
     call_command("consent_seed_terms", stdout=StringIO())
+    assert not ConsentRecord.objects.exists()  # publishing the terms signs for nobody
+    demo_agreements_ensure(owners=demo_owners())
     first = ConsentRecord.objects.count()
-    call_command("consent_seed_terms", stdout=StringIO())
+    demo_agreements_ensure(owners=demo_owners())
 
     assert ConsentRecord.objects.count() == first
     assert not ConsentRecord.objects.filter(owner=real).exists()

@@ -142,11 +142,11 @@ def test_deleting_the_account_keeps_only_the_consent_evidence(client, world: Wor
 
 def test_the_police_lose_the_camera_when_the_account_is_deleted(world: World):
     from consent.services import account_delete
-    from portal import roles
+    from registry import scoping
 
     sign(owner=world.owner, user=world.admin, cameras=world.cameras)
     account_delete(owner=world.owner, user=world.admin)
-    assert not roles.cameras_visible_to(world.analyst.user).exists()
+    assert not scoping.cameras_visible_to(world.analyst.user).exists()
 
 
 def test_a_withdrawn_owner_can_still_download_their_data(client, world: World):

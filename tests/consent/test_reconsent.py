@@ -6,7 +6,7 @@ from django.urls import reverse
 from consent.models import ConsentEvent
 from consent.selectors import current_terms, owner_needs_reconsent, scopes_in_force
 from consent.services import terms_draft_create, terms_publish
-from portal import roles
+from registry import scoping
 from tests.consent.conftest import World, publish_terms, sign
 
 pytestmark = pytest.mark.django_db
@@ -29,7 +29,7 @@ def test_a_new_version_asks_owners_again_and_the_old_one_stays_in_force(client, 
     assert event.owner == world.owner and event.data["terms_version"] == v2.version
     assert owner_needs_reconsent(owner=world.owner)
     assert scopes_in_force(cameras=world.cameras) == {c.pk: "ad" for c in world.cameras}
-    assert set(roles.cameras_visible_to(world.operator.user)) == set(world.cameras)
+    assert set(scoping.cameras_visible_to(world.operator.user)) == set(world.cameras)
     client.force_login(world.admin)
     page = client.get(reverse("consent:overview", args=[world.owner.pk]))
     assert "Baca dan tanda tangani versi baru" in page.content.decode()
@@ -47,7 +47,7 @@ def test_a_new_scope_is_never_granted_silently(client, world: World):
     publish_with_scopes("abd")  # adds live view around the clock
 
     assert scopes_in_force(cameras=world.cameras) == {c.pk: "ab" for c in world.cameras}
-    assert not roles.cameras_visible_to(world.operator.user).exists()
+    assert not scoping.cameras_visible_to(world.operator.user).exists()
     client.force_login(world.admin)
     page = client.get(reverse("consent:sign", args=[world.owner.pk]))
     form = page.context["form"]

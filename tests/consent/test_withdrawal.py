@@ -5,29 +5,27 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.urls import reverse
 
+from connectivity.selectors import snapshot_storage_allowed
 from consent.models import ConsentEvent, ConsentRecord, RecordKind
-from consent.selectors import (
-    cameras_with_scope,
-    scopes_in_force,
-    snapshot_storage_allowed,
-    withdrawn_enrolments_visible_to,
-)
-from consent.services import WithdrawalRefused, consent_withdraw, snapshot_prefix
+from consent.selectors import cameras_with_scope, scopes_in_force
+from consent.services import WithdrawalRefused, consent_withdraw
+from consent.snapshots import snapshot_prefix
 from owners.models import EnrolmentState, EnrolmentTransition
-from portal import roles
+from registry import scoping
+from registry.scoping import withdrawn_enrolments_visible_to
 from tests.consent.conftest import World, sign
 
 pytestmark = pytest.mark.django_db
 
 
 def police_views(user) -> dict[str, set[int]]:
-    """What every police-side function in portal.roles shows this user."""
+    """What every police-side function in registry.scoping shows this user."""
     return {
-        "cameras": set(roles.cameras_visible_to(user).values_list("pk", flat=True)),
-        "enrolments": set(roles.enrolments_visible_to(user).values_list("camera_id", flat=True)),
-        "recorders": set(roles.recorders_visible_to(user).values_list("pk", flat=True)),
-        "sites": set(roles.sites_visible_to(user).values_list("pk", flat=True)),
-        "owners": set(roles.owners_visible_to(user).values_list("pk", flat=True)),
+        "cameras": set(scoping.cameras_visible_to(user).values_list("pk", flat=True)),
+        "enrolments": set(scoping.enrolments_visible_to(user).values_list("camera_id", flat=True)),
+        "recorders": set(scoping.recorders_visible_to(user).values_list("pk", flat=True)),
+        "sites": set(scoping.sites_visible_to(user).values_list("pk", flat=True)),
+        "owners": set(scoping.owners_visible_to(user).values_list("pk", flat=True)),
     }
 
 
@@ -113,7 +111,9 @@ def test_withdrawal_withdraws_enrolments_deletes_snapshots_and_emits_an_event(wo
     ).exists()
     assert not default_storage.exists(names[0])
     assert default_storage.exists(names[1])
-    assert snapshot_storage_allowed(recorder=world.recorder)  # the second camera still has (e)
+    # The stored frame shows channel 1, whose (e) is gone; channel 2 keeps its (e).
+    assert not snapshot_storage_allowed(recorder=world.recorder)
+    assert set(cameras_with_scope("e")) == {world.cameras[1]}
     event = ConsentEvent.objects.get(kind=ConsentEvent.Kind.WITHDRAWN)
     assert event.record == record and event.data["cameras"] == [world.cameras[0].pk]
     entry = record.cameras.get()
@@ -122,14 +122,6 @@ def test_withdrawal_withdraws_enrolments_deletes_snapshots_and_emits_an_event(wo
         world.cameras[0].pk: "",
         world.cameras[1].pk: "ae",
     }
-
-
-def test_snapshot_storage_is_allowed_only_with_scope_e(world: World):
-    assert not snapshot_storage_allowed(recorder=world.recorder)
-    sign(owner=world.owner, user=world.admin, cameras=world.cameras, scopes="ab")
-    assert not snapshot_storage_allowed(recorder=world.recorder)
-    sign(owner=world.owner, user=world.admin, cameras=world.cameras[:1], scopes="ae")
-    assert snapshot_storage_allowed(recorder=world.recorder)
 
 
 def test_dropping_scope_e_in_a_new_agreement_deletes_the_snapshots(world: World):

@@ -15,7 +15,7 @@ from playwright.sync_api import Page, expect
 from consent.models import ConsentRecord, RecordKind
 from consent.services import chain_verify
 from owners.models import EnrolmentState
-from portal import roles
+from registry import scoping
 from tests.consent.conftest import World, publish_terms, world  # noqa: F401  (fixture)
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
@@ -80,7 +80,7 @@ def test_an_owner_signs_and_withdraws_through_the_pages(
     expect(phone.locator("dl.receipt")).to_contain_text(record.terms_sha256)
     assert record.signature_image.startswith("data:image/png;base64,")
     assert record.cameras.first().scopes == "abd"
-    assert set(roles.cameras_visible_to(world.operator.user)) == set(world.cameras)
+    assert set(scoping.cameras_visible_to(world.operator.user)) == set(world.cameras)
     shot(phone, "consent-receipt")
 
     phone.goto(live_server.url + f"/persetujuan/pemilik/{world.owner.pk}/tarik/")
@@ -91,6 +91,6 @@ def test_an_owner_signs_and_withdraws_through_the_pages(
     for enrolment in world.enrolments:
         enrolment.refresh_from_db()
         assert enrolment.state == EnrolmentState.WITHDRAWN
-    assert not roles.cameras_visible_to(world.operator.user).exists()
-    assert not roles.cameras_visible_to(world.analyst.user).exists()
+    assert not scoping.cameras_visible_to(world.operator.user).exists()
+    assert not scoping.cameras_visible_to(world.analyst.user).exists()
     assert chain_verify().ok

@@ -79,7 +79,7 @@ def test_rotation_writes_nothing_when_a_row_does_not_decrypt(settings):
 
 
 def test_the_admin_form_never_renders_the_stored_password(client):
-    from owners.forms import RecorderAdminForm
+    from registry.forms import RecorderAdminForm
 
     recorder = RecorderFactory(password="jangan-tampil")
     html = str(RecorderAdminForm(instance=recorder))

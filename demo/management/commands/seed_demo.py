@@ -2,10 +2,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core.management import call_command, get_commands
 from django.core.management.base import BaseCommand, CommandParser
 
-from police.demo.seed import DEMO_PASSWORD, demo_logins, demo_seed
+from cms.services import site_tree_ensure
+from consent.selectors import current_terms
+from consent.services import terms_draft_create, terms_publish
+from demo.consent import demo_agreements_ensure, demo_owners
+from demo.seed import DEMO_PASSWORD, demo_logins, demo_seed
 
 
 class Command(BaseCommand):
@@ -36,10 +39,10 @@ class Command(BaseCommand):
             self.stderr.write("--cameras must be 0 or more")
             raise SystemExit(2)
         report = demo_seed(cameras=cameras)
-        # Apps that own other demo content provide their own idempotent command.
-        for command in ("cms_ensure_site", "consent_seed_terms"):
-            if command in get_commands():
-                call_command(command, verbosity=0)
+        site_tree_ensure()
+        if current_terms() is None:
+            terms_publish(terms=terms_draft_create())
+        demo_agreements_ensure(owners=demo_owners())
         self.stdout.write(
             f"demo data: {report.regions} regions, {report.units} units, "
             f"{report.programs} programs, {report.users} demo users, "

@@ -7,7 +7,6 @@ resumes on any device. Drafts are reachable only by the person who started them.
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from django.contrib import messages
@@ -18,16 +17,21 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from connectivity import selectors as check_selectors
+from connectivity import services as check_services
+from connectivity.brands import brand_profile
+from connectivity.explanations import explain
+from consent import selectors as consent_selectors
+from joining import services as joining_services
+from joining.forms import JoinCameraFormSet, JoinRecorderForm, JoinSiteForm
 from owners import selectors, services
-from owners.forms import JoinCameraFormSet, JoinRecorderForm, JoinSiteForm
 from owners.models import JOIN_STEPS, JoinDraft, JoinStep, OwnerKind, Recorder, RecorderBrand
 from police.models import Program, ProgramStatus
-
-logger = logging.getLogger(__name__)
+from portal import netguard
 
 
 def _step_url(draft: JoinDraft, step: str) -> HttpResponse:
-    return redirect("owners:join-step", draft_id=draft.pk, step=step)
+    return redirect("joining:step", draft_id=draft.pk, step=step)
 
 
 def _render(
@@ -130,8 +134,6 @@ def _site_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
 
 
 def _brand_defaults() -> str:
-    from connectivity.brands import brand_profile
-
     return json.dumps(
         {
             key: {
@@ -176,11 +178,6 @@ def _recorder_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
 
 
 def _check_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
-    from connectivity import selectors as check_selectors
-    from connectivity import services as check_services
-    from connectivity.explanations import explain
-    from portal import netguard
-
     recorder = draft.recorder
     if recorder is None:
         return _step_url(draft, JoinStep.RECORDER)
@@ -251,8 +248,6 @@ def _cameras_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
 
 
 def _consent_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
-    from consent import selectors as consent_selectors
-
     if draft.recorder is None or draft.owner is None:
         return _step_url(draft, JoinStep.RECORDER)
     cameras = draft.recorder.cameras.order_by("channel")
@@ -268,25 +263,13 @@ def _consent_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
 
 
 def _review_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
-    from connectivity import selectors as check_selectors
-    from connectivity import services as check_services
-    from portal import netguard
-
     recorder = draft.recorder
     if request.method == "POST":
         try:
-            submitted = services.join_submit(draft=draft)
+            submitted = joining_services.join_submit(draft=draft, user=request.user)
         except ValidationError as exc:
             messages.error(request, " ".join(exc.messages))
             return _step_url(draft, JoinStep.REVIEW)
-        if recorder is not None:
-            latest = check_selectors.check_latest(recorder=recorder)
-            if latest is None or not latest.passed:
-                try:
-                    check_services.check_start(recorder=recorder, user=request.user)
-                except netguard.RateLimited:
-                    # The submission stands; the scheduled re-check will test it later.
-                    logger.info("join submit: check not started (rate limited)")
         messages.success(
             request,
             _("Terima kasih! %(count)s kamera dikirim ke antrean verifikasi polisi.")

@@ -27,13 +27,13 @@ def resident(client):
 
 
 def start(client, program) -> JoinDraft:
-    response = client.post(reverse("owners:join"), {"program": program.slug})
+    response = client.post(reverse("joining:start"), {"program": program.slug})
     assert response.status_code == 302
     return JoinDraft.objects.get()
 
 
 def step_url(draft, step):
-    return reverse("owners:join-step", args=[draft.pk, step])
+    return reverse("joining:step", args=[draft.pk, step])
 
 
 SITE = {
@@ -133,7 +133,7 @@ def test_a_draft_resumes_from_the_step_reached(client, program, resident):
     draft = walk_to_cameras(client, program)
     client.logout()
     client.force_login(resident)
-    response = client.post(reverse("owners:join"), {"program": program.slug})
+    response = client.post(reverse("joining:start"), {"program": program.slug})
     assert response.url == step_url(draft, "cameras")
 
 
@@ -212,12 +212,12 @@ def test_an_unknown_step_answers_404(client, program, resident):
 
 def test_the_program_page_link_preselects_the_program(client, program, resident):
     other = ProgramFactory(slug="blitar-kota-aman", name="Blitar Kota Aman")
-    html = client.get(reverse("owners:join") + "?program=blitar-kota-aman").content.decode()
+    html = client.get(reverse("joining:start") + "?program=blitar-kota-aman").content.decode()
     assert f'value="{other.slug}" required checked' in html
     assert f'value="{program.slug}" required>' in html
 
 
 def test_a_visitor_is_asked_to_sign_in_first_and_comes_back(client, program):
-    response = client.get(reverse("owners:join") + "?program=mataraksa")
+    response = client.get(reverse("joining:start") + "?program=mataraksa")
     assert response.status_code == 302
     assert "next=/saya/gabung/%3Fprogram%3Dmataraksa" in response.url

@@ -1,14 +1,16 @@
+"""The admin of registered owners, recorders and cameras, scoped by ``registry.scoping``."""
+
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.viewsets.base import ViewSetGroup
 
-from owners.forms import CameraAdminForm, RecorderAdminForm
 from owners.models import Camera, Owner, Recorder
-from portal import roles
 from portal.admin_scoping import scoped_viewset
+from registry import scoping
+from registry.forms import CameraAdminForm, RecorderAdminForm
 
 OwnerViewSet = scoped_viewset(
-    roles.owners_visible_to,
+    scoping.owners_visible_to,
     model=Owner,
     icon="user",
     menu_label=_("Pemilik"),
@@ -19,7 +21,7 @@ OwnerViewSet = scoped_viewset(
     inspect_view_enabled=True,
 )
 RecorderViewSet = scoped_viewset(
-    roles.recorders_visible_to,
+    scoping.recorders_visible_to,
     model=Recorder,
     icon="media",
     menu_label=_("Perekam (DVR/NVR)"),
@@ -31,7 +33,7 @@ RecorderViewSet = scoped_viewset(
     inspect_view_fields_exclude=["password"],
 )
 CameraViewSet = scoped_viewset(
-    roles.cameras_visible_to,
+    scoping.cameras_visible_to,
     model=Camera,
     icon="view",
     menu_label=_("Kamera"),

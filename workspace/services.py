@@ -22,7 +22,7 @@ def enrolment_review(
 ) -> Enrolment:
     """An officer verifies, rejects, connects or stickers an enrolment in their jurisdiction.
 
-    The caller must have loaded ``enrolment`` through portal.roles (jurisdiction).
+    The caller must have loaded ``enrolment`` through ``registry.scoping`` (jurisdiction).
     """
     if to_state not in ROLE_TARGETS.get(officer.role, frozenset()):
         raise IllegalTransition(

@@ -16,6 +16,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from demo.regions import DISTRICTS, PROGRAMS, PROVINCES, REGENCIES, UNITS
 from owners.models import (
     Camera,
     CameraMount,
@@ -31,7 +32,6 @@ from owners.models import (
     Site,
     SurveillanceZone,
 )
-from police.demo.regions import DISTRICTS, PROGRAMS, PROVINCES, REGENCIES, UNITS
 from police.models import (
     Officer,
     OfficerRole,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from police import views
+from workspace import views
 
 app_name = "police"
 
