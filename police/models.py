@@ -10,6 +10,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from police.regions import region_code_parent
 from portal.geo import validate_point_in_indonesia
 
 
@@ -81,7 +82,7 @@ class Region(models.Model):
         if expected == RegionLevel.PROVINCE:
             if self.parent_id:
                 raise ValidationError({"parent": _("Provinsi tidak mempunyai induk.")})
-        elif self.parent is None or not self.code.startswith(self.parent.code + "."):
+        elif self.parent is None or region_code_parent(self.code) != self.parent.code:
             raise ValidationError(
                 {"parent": _("Induk wilayah harus wilayah yang kodenya mengawali kode ini.")}
             )
