@@ -25,6 +25,7 @@ from consent.models import (
     TermsVersion,
 )
 from owners.models import Camera, EnrolmentTransition, Owner
+from owners.selectors import owner_history
 
 
 def current_terms() -> TermsVersion | None:
@@ -155,21 +156,35 @@ def data_requests_open() -> QuerySet[DataSubjectRequest]:
     return DataSubjectRequest.objects.filter(status=RequestStatus.OPEN).order_by("due_at")
 
 
-def owner_data_export(*, owner: Owner) -> dict[str, Any]:
-    """Everything we hold about ``owner``, with the processing history (UU PDP Pasal 7, 32)."""
+def owner_data_export(*, owner: Owner, viewer: Any = None) -> dict[str, Any]:
+    """Everything we hold about ``owner``, with the processing history (UU PDP Pasal 7, 32).
+
+    Other members appear by name and role only: their email and phone are their
+    own data, not the owner's, so only ``viewer``'s own contact is included.
+    """
 
     def dt(value: Any) -> str | None:
         return value.isoformat() if value else None
 
-    members = [
-        {
+    members = []
+    for m in owner.memberships.select_related("user"):
+        member: dict[str, Any] = {
             "name": m.user.get_full_name(),
-            "email": m.user.email,
-            "phone": m.user.phone,
             "role": m.role,
             "since": dt(m.created_at),
         }
-        for m in owner.memberships.select_related("user")
+        if viewer is not None and m.user_id == getattr(viewer, "pk", None):
+            member.update(email=m.user.email, phone=m.user.phone, you=True)
+        members.append(member)
+    membership_history = [
+        {
+            "at": dt(e.at),
+            "event": e.kind,
+            "member": e.subject,
+            "detail": e.detail,
+            "by": e.actor_name,
+        }
+        for e in owner_history(owner=owner)
     ]
     sites = []
     for site in owner.sites.select_related("village").prefetch_related(
@@ -301,6 +316,7 @@ def owner_data_export(*, owner: Owner) -> dict[str, Any]:
             "created_at": dt(owner.created_at),
         },
         "members": members,
+        "membership_history": membership_history,
         "sites": sites,
         "consent_records": records,
         "processing_history": history,

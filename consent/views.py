@@ -259,7 +259,7 @@ def verify(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
 @login_required
 def my_data(request: HttpRequest, owner_id: int) -> HttpResponse:
     owner = _owner(request, owner_id)
-    data = selectors.owner_data_export(owner=owner)
+    data = selectors.owner_data_export(owner=owner, viewer=request.user)
     return render(
         request,
         "consent/my_data.html",
@@ -276,7 +276,7 @@ def my_data(request: HttpRequest, owner_id: int) -> HttpResponse:
 @login_required
 def my_data_json(request: HttpRequest, owner_id: int) -> HttpResponse:
     owner = _owner(request, owner_id)
-    data = selectors.owner_data_export(owner=owner)
+    data = selectors.owner_data_export(owner=owner, viewer=request.user)
     response = HttpResponse(
         json.dumps(data, indent=2, ensure_ascii=False), content_type="application/json"
     )

@@ -403,3 +403,39 @@ class Invitation(models.Model):
 
     def __str__(self) -> str:
         return f"{self.email or self.phone} → {self.owner}"
+
+
+class OwnerEventKind(models.TextChoices):
+    INVITED = "invited", _("Undangan dikirim")
+    INVITATION_CANCELLED = "invitation_cancelled", _("Undangan dibatalkan")
+    INVITATION_DECLINED = "invitation_declined", _("Undangan ditolak")
+    JOINED = "joined", _("Bergabung")
+    ROLE_CHANGED = "role_changed", _("Peran diubah")
+    REMOVED = "removed", _("Dikeluarkan")
+    LEFT = "left", _("Keluar")
+
+
+class OwnerEvent(models.Model):
+    """Append-only history of an owner's membership: who invited, joined, left, and when.
+
+    ``actor_name`` and ``subject`` keep the names as they were, so the history
+    reads the same after an account is deleted.
+    """
+
+    owner = models.ForeignKey(Owner, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(_("peristiwa"), max_length=24, choices=OwnerEventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    actor_name = models.CharField(_("oleh"), max_length=150, blank=True)
+    subject = models.CharField(_("anggota"), max_length=254, blank=True)
+    detail = models.CharField(_("keterangan"), max_length=200, blank=True)
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("riwayat pemilik")
+        verbose_name_plural = _("riwayat pemilik")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.owner}: {self.kind} {self.subject}"

@@ -12,7 +12,16 @@ from typing import Any
 from allauth.account.models import EmailAddress
 from django.db.models import Q, QuerySet
 
-from owners.models import Camera, Invitation, JoinDraft, MemberRole, Owner, Recorder, Site
+from owners.models import (
+    Camera,
+    Invitation,
+    JoinDraft,
+    MemberRole,
+    Owner,
+    OwnerEvent,
+    Recorder,
+    Site,
+)
 from police.models import Program, Region, RegionLevel
 from police.regions import region_q
 
@@ -128,3 +137,8 @@ def invitations_for(user: Any) -> QuerySet[Invitation]:
     if user.phone and user.phone_verified:
         q |= Q(phone=user.phone)
     return Invitation.objects.filter(q, accepted_at__isnull=True).select_related("owner")
+
+
+def owner_history(*, owner: Owner) -> QuerySet[OwnerEvent]:
+    """The owner's membership history, newest first."""
+    return OwnerEvent.objects.filter(owner=owner).order_by("-at", "-pk")

@@ -9,12 +9,12 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from accounts.models import User
 from accounts.phones import normalize_phone
 from owners.models import (
     JOIN_STEPS,
@@ -28,10 +28,13 @@ from owners.models import (
     MemberRole,
     Membership,
     Owner,
+    OwnerEvent,
+    OwnerEventKind,
     OwnerKind,
     Recorder,
     Site,
 )
+from portal import ratelimit
 
 S = EnrolmentState
 
@@ -299,36 +302,189 @@ def camera_update(*, camera: Camera, data: dict[str, Any], actor: Any) -> list[s
     return changed
 
 
-def member_invite(
-    *, owner: Owner, contact: str, role: str, invited_by: Any
-) -> Invitation | Membership:
-    """Invite someone by email or phone; an existing account becomes a member at once."""
+# --- members and invitations ---------------------------------------------------------
+
+
+class MembershipRefused(ValidationError):
+    """The membership change cannot be made as asked; the message says why."""
+
+
+def _name(user: Any) -> str:
+    return (user.get_full_name() or str(user))[:150] if user is not None else ""
+
+
+def _event(*, owner: Owner, kind: str, actor: Any, subject: str = "", detail: str = "") -> None:
+    OwnerEvent.objects.create(
+        owner=owner,
+        kind=kind,
+        actor=actor if getattr(actor, "is_authenticated", False) else None,
+        actor_name=_name(actor),
+        subject=subject[:254],
+        detail=detail[:200],
+    )
+
+
+def _is_last_admin(membership: Membership) -> bool:
+    return (
+        membership.role == MemberRole.ADMIN
+        and not Membership.objects.filter(owner_id=membership.owner_id, role=MemberRole.ADMIN)
+        .exclude(pk=membership.pk)
+        .exists()
+    )
+
+
+def member_invite(*, owner: Owner, contact: str, role: str, invited_by: Any) -> Invitation:
+    """Invite someone by email or phone. Always an invitation, never a membership.
+
+    The answer is the same whether or not the contact has an account, so the
+    form cannot be used to look accounts up; membership begins only when the
+    invited person accepts (``invitation_accept``). Raises ``RateLimitExceeded``
+    past ``INVITATION_RATE_LIMIT`` invitations per inviter per
+    ``INVITATION_RATE_WINDOW`` seconds.
+    """
+    if role not in MemberRole.values:
+        raise ValidationError(_("Peran tidak dikenal."), code="unknown_role")
     contact = contact.strip()
     if "@" in contact:
         email, phone = contact.lower(), ""
-        existing = User.objects.filter(email__iexact=email).first()
     else:
         email, phone = "", normalize_phone(contact)
-        existing = User.objects.filter(phone=phone).first()
-    if role not in MemberRole.values:
-        raise ValidationError(_("Peran tidak dikenal."), code="unknown_role")
-    if existing is not None:
-        membership, _created = Membership.objects.get_or_create(
-            owner=owner, user=existing, defaults={"role": role}
-        )
-        return membership
-    return Invitation.objects.create(
-        owner=owner, email=email, phone=phone, role=role, invited_by=invited_by
+    ratelimit.hit(
+        f"invite:{getattr(invited_by, 'pk', None)}",
+        limit=settings.INVITATION_RATE_LIMIT,
+        window=settings.INVITATION_RATE_WINDOW,
+        scope="invite",
     )
+    with transaction.atomic():
+        pending = Invitation.objects.filter(
+            owner=owner, email=email, phone=phone, accepted_at__isnull=True
+        ).first()
+        if pending is not None:
+            if pending.role != role:
+                pending.role = role
+                pending.save(update_fields=["role"])
+            return pending
+        invitation = Invitation.objects.create(
+            owner=owner, email=email, phone=phone, role=role, invited_by=invited_by
+        )
+        _event(
+            owner=owner,
+            kind=OwnerEventKind.INVITED,
+            actor=invited_by,
+            subject=email or phone,
+            detail=str(MemberRole(role).label),
+        )
+    return invitation
 
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: Any) -> Membership:
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
-    membership, _created = Membership.objects.get_or_create(
+    membership, created = Membership.objects.get_or_create(
         owner=locked.owner, user=user, defaults={"role": locked.role}
     )
     if locked.accepted_at is None:
         locked.accepted_at = timezone.now()
         locked.save(update_fields=["accepted_at"])
+    if created:
+        _event(
+            owner=locked.owner,
+            kind=OwnerEventKind.JOINED,
+            actor=user,
+            subject=_name(user),
+            detail=str(MemberRole(membership.role).label),
+        )
     return membership
+
+
+@transaction.atomic
+def invitation_decline(*, invitation: Invitation, user: Any) -> None:
+    """The invited person says no; the invitation goes, the history keeps the fact."""
+    _event(
+        owner=invitation.owner,
+        kind=OwnerEventKind.INVITATION_DECLINED,
+        actor=user,
+        subject=invitation.email or invitation.phone,
+    )
+    invitation.delete()
+
+
+@transaction.atomic
+def invitation_cancel(*, invitation: Invitation, actor: Any) -> None:
+    """An admin of the owner withdraws an open invitation."""
+    _event(
+        owner=invitation.owner,
+        kind=OwnerEventKind.INVITATION_CANCELLED,
+        actor=actor,
+        subject=invitation.email or invitation.phone,
+    )
+    invitation.delete()
+
+
+@transaction.atomic
+def member_role_change(*, membership: Membership, role: str, actor: Any) -> Membership:
+    """An admin changes a member's role; the last admin cannot be demoted."""
+    if role not in MemberRole.values:
+        raise MembershipRefused(_("Peran tidak dikenal."), code="unknown_role")
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if locked.role == role:
+        return locked
+    if role != MemberRole.ADMIN and _is_last_admin(locked):
+        raise MembershipRefused(
+            _(
+                "Pemilik harus punya setidaknya satu pengelola. "
+                "Jadikan anggota lain pengelola dulu."
+            ),
+            code="last_admin",
+        )
+    before = locked.get_role_display()
+    locked.role = role
+    locked.save(update_fields=["role"])
+    _event(
+        owner=locked.owner,
+        kind=OwnerEventKind.ROLE_CHANGED,
+        actor=actor,
+        subject=_name(locked.user),
+        detail=f"{before} → {locked.get_role_display()}",
+    )
+    return locked
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, actor: Any) -> None:
+    """An admin removes a member (or a member leaves); never the owner's last admin."""
+    locked = Membership.objects.select_for_update().get(pk=membership.pk)
+    if _is_last_admin(locked):
+        raise MembershipRefused(
+            _(
+                "Pengelola terakhir tidak bisa keluar atau dikeluarkan. Jadikan anggota lain "
+                "pengelola dulu, atau hapus akun pemilik."
+            ),
+            code="last_admin",
+        )
+    leaving = getattr(actor, "pk", None) == locked.user_id
+    _event(
+        owner=locked.owner,
+        kind=OwnerEventKind.LEFT if leaving else OwnerEventKind.REMOVED,
+        actor=actor,
+        subject=_name(locked.user),
+    )
+    locked.delete()
+
+
+@transaction.atomic
+def memberships_release(*, user: Any) -> list[Owner]:
+    """On account deletion: leave every owner the user does not hold up as its last admin.
+
+    Returns the owners where the user stays, being their last admin.
+    """
+    kept = []
+    for membership in Membership.objects.select_for_update().filter(user=user):
+        if _is_last_admin(membership):
+            kept.append(membership.owner)
+        else:
+            _event(
+                owner=membership.owner, kind=OwnerEventKind.LEFT, actor=user, subject=_name(user)
+            )
+            membership.delete()
+    return kept

@@ -47,7 +47,8 @@ from dataclasses import dataclass
 from typing import Final
 
 from django.conf import settings
-from django.core.cache import cache
+
+from portal import ratelimit
 
 logger = logging.getLogger(__name__)
 
@@ -393,20 +394,10 @@ async def open_vetted_connection(
 
 
 def _count(key: str, *, limit: int, window: int, scope: str) -> None:
-    if limit <= 0:
-        return
-    now = time.time()
-    bucket = int(now // window)
-    cache_key = f"netguard:rate:{key}:{bucket}"
-    cache.add(cache_key, 0, timeout=window * 2)
     try:
-        count = cache.incr(cache_key)
-    except ValueError:  # evicted between add and incr
-        cache.set(cache_key, 1, timeout=window * 2)
-        count = 1
-    if count > limit:
-        retry_after = max(1, int((bucket + 1) * window - now))
-        raise RateLimited(scope, retry_after)
+        ratelimit.hit(f"netguard:{key}", limit=limit, window=window, scope=scope)
+    except ratelimit.RateLimitExceeded as exceeded:
+        raise RateLimited(scope, exceeded.retry_after) from None
 
 
 def check_rate(user_id: int | str | None, host: str) -> None:

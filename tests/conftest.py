@@ -9,6 +9,16 @@ def _media_in_tmp(settings, tmp_path):
 
 
 @pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: rate-limit counters and cached progress are
+    keyed by ids, and ids repeat from one test to the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture(autouse=True)
 def _indonesian_by_default():
     """Each test starts in Indonesian: a request to /en/... leaves English active in
     the thread, and reverse() would then build /en/ URLs for the next test."""

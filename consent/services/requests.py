@@ -61,6 +61,13 @@ ACCOUNT_DELETION_EXPLANATION = _lazy(
 )
 
 
+ACCOUNT_KEPT_EXPLANATION = _lazy(
+    "Akun masuk Anda tetap ada karena Anda masih pengelola terakhir dari: %(owners)s, atau "
+    "akun ini dipakai petugas. Jadikan anggota lain pengelola lalu keluar, atau hapus juga "
+    "pemilik itu, agar akun Anda terhapus."
+)
+
+
 @transaction.atomic
 def account_delete(*, owner: Owner, user: Any, ip_address: str | None = None) -> str:
     """Delete what the law lets us delete; keep the consent evidence. Returns the explanation.
@@ -98,9 +105,15 @@ def account_delete(*, owner: Owner, user: Any, ip_address: str | None = None) ->
         resolution=str(ACCOUNT_DELETION_EXPLANATION),
     )
     owner_services.owner_delete(owner=owner)
-    still_needed = (
-        owner_selectors.user_has_memberships(user) or is_police_staff(user) or user.is_staff
-    )
-    if not still_needed:
-        account_services.user_delete(user=user)
+    # The person leaves every other owner too, except where they are its last admin:
+    # an invitation can never keep an account alive against its holder's wish.
+    still_admin_of = owner_services.memberships_release(user=user)
+    if still_admin_of or is_police_staff(user) or user.is_staff:
+        return (
+            str(ACCOUNT_DELETION_EXPLANATION)
+            + " "
+            + str(ACCOUNT_KEPT_EXPLANATION)
+            % {"owners": ", ".join(o.name for o in still_admin_of) or "—"}
+        )
+    account_services.user_delete(user=user)
     return str(ACCOUNT_DELETION_EXPLANATION)

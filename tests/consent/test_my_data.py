@@ -29,7 +29,7 @@ def test_the_data_export_contains_all_of_the_owners_data(world: World):
         purpose="LP/123/XI/2026",
         cameras=world.cameras[:1],
     )
-    data = owner_data_export(owner=world.owner)
+    data = owner_data_export(owner=world.owner, viewer=world.admin)
     flat = json.dumps(data, ensure_ascii=False)
 
     assert data["owner"]["name"] == world.owner.name
@@ -58,7 +58,7 @@ def test_the_owner_downloads_the_export_as_json_and_reads_it_as_html(client, wor
     assert response.status_code == 200
     assert response["Content-Type"] == "application/json"
     assert json.loads(response.content) == json.loads(
-        json.dumps(owner_data_export(owner=world.owner))
+        json.dumps(owner_data_export(owner=world.owner, viewer=world.admin))
     )
     page = client.get(reverse("consent:my-data", args=[world.owner.pk]))
     assert page.status_code == 200

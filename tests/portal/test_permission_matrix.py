@@ -62,6 +62,7 @@ def world():
 
     member = UserFactory()
     Membership.objects.create(owner=owner, user=member, role=MemberRole.VIEWER)
+    spare = Membership.objects.create(owner=owner, user=UserFactory(), role=MemberRole.VIEWER)
     other_owner_user = UserFactory()
     other_site = SiteFactory(owner=OwnerFactory(member=other_owner_user), village=far_village)
     CameraFactory(recorder=RecorderFactory(site=other_site))
@@ -91,6 +92,7 @@ def world():
         "receipt": receipt,
         "program": enrolment.program,
         "invitation": invitation,
+        "spare_membership": spare,
         "users": {
             "admin": admin,
             "owner": owner_user,
@@ -209,6 +211,11 @@ POSTS: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("consent:correction", "owner", expect(404, **{roles(MEMBERS): 302})),
     ("owners:invitation-accept", "invitation", expect(404, other_owner=302)),
+    ("owners:invitation-decline", "invitation", expect(404, other_owner=302)),
+    ("owners:invitation-cancel", "owner_invitation", expect(404, owner=302)),
+    ("owners:member-role", "membership", expect(404, owner=302, org_member=403)),
+    ("owners:member-remove", "membership", expect(404, owner=302, org_member=403)),
+    ("owners:member-leave", "owner", expect(404, **{roles(MEMBERS): 302})),
 ]
 
 
@@ -217,6 +224,10 @@ def _args(world, kind: str) -> list:
         return []
     if kind == "draft":
         return [world["draft"].pk, "site"]
+    if kind == "membership":
+        return [world["owner"].pk, world["spare_membership"].pk]
+    if kind == "owner_invitation":
+        return [world["owner"].pk, world["invitation"].pk]
     value = world[kind]
     if kind == "program":
         return [value.slug]
