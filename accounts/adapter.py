@@ -39,6 +39,15 @@ class IndonesianPhoneField(forms.CharField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    def get_login_stages(self) -> list[str]:
+        # Sign-ups that give an email address wait for its verification (accounts.signup).
+        return [
+            "accounts.signup.EmailVerificationStage"
+            if path == "allauth.account.stages.EmailVerificationStage"
+            else path
+            for path in super().get_login_stages()
+        ]
+
     def save_user(self, request: Any, user: Any, form: Any, commit: bool = True) -> Any:
         user = super().save_user(request, user, form, commit=False)
         # Email is optional but unique: "no email" is NULL, never "".
@@ -78,3 +87,11 @@ class AccountAdapter(DefaultAccountAdapter):
         # The only delivery until WhatsApp lands (PHONE_CODE_DELIVERY): the code goes
         # to the console of the web process, never to a log file.
         print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)
+
+    def send_account_already_exists_sms(self, phone: str) -> None:
+        # Someone signed up with this number, which already has an account: tell its
+        # owner, through the same console delivery as the codes.
+        print(
+            f"[CCTV Warga] {phone}: nomor ini sudah punya akun; ada yang mencoba mendaftar.",
+            flush=True,
+        )

@@ -226,12 +226,16 @@ ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 # People sign up with an email address, a phone number, or both (accounts.forms
 # requires at least one). allauth's "mandatory" email verification needs email to
-# be required, so email is verified with "optional" (a link is sent; sign-in is
-# not blocked) and phone numbers are verified with a code.
+# be required, so verification is "optional" (signing in with an unverified address
+# is not blocked) and phone numbers are verified with a code. Sign-up must not
+# reveal which addresses and numbers have accounts (issue 11, F5): a sign-up that
+# gives an email address waits for it to be verified, and a registered one gets the
+# same answer (accounts.signup). "none" would sign a new address in at once, which
+# a registered one cannot match, so it is refused along with "mandatory".
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
-ACCOUNT_EMAIL_VERIFICATION = env_choice(
-    "ACCOUNT_EMAIL_VERIFICATION", ("mandatory", "optional", "none"), "optional"
-)
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", ("optional",), "optional")
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
