@@ -8,6 +8,7 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from django import forms
 from django.contrib.auth.base_user import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
@@ -79,6 +80,11 @@ class AccountAdapter(DefaultAccountAdapter):
         self.set_phone(user, phone, True)
 
     def get_user_by_phone(self, phone: str) -> AbstractBaseUser | None:
+        # Sign-in passes the number as typed (0812 ...); numbers are stored as E.164.
+        try:
+            phone = normalize_phone(phone)
+        except ValidationError:
+            return None
         return User.objects.filter(phone=phone).order_by("pk").first()
 
     def send_verification_code_sms(
