@@ -240,7 +240,16 @@ ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CCTV Warga] "
+# Failed sign-ins lock out the address they come from, not the account: the "key"
+# of both rates is the account and the client address together, and second-factor
+# codes have their own count (accounts.signin). "ip" caps an address across accounts.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+MFA_RATE_LIMITS = {"authenticate_failed": "10/m/ip,5/5m/key"}
+MFA_FORMS = {"authenticate": "accounts.signin.AuthenticateForm"}
+# Proxies in front of the web processes that append to X-Forwarded-For (compose.yaml:
+# 1). With 0 behind a proxy every client has the proxy's address, so the "ip" rates
+# above would throttle everyone together.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CCTV Warga"
 # Where phone verification codes go. Only "console" exists until the WhatsApp
