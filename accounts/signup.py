@@ -8,7 +8,9 @@ address would be signed in at once, and a registered one cannot be answered that
 way. So a sign-up that gives an email address waits for the address to be
 verified, exactly as "mandatory" does (``EmailVerificationStage``), and a
 registered address gets that same answer while its owner is told by email
-(``SignupForm``). Signing in later with an unverified address stays allowed.
+(``SignupForm``), after the same password hashing a new account costs, so the
+time of the answer does not tell them apart either. Signing in later with an
+unverified address stays allowed.
 
 This module is separate from ``accounts.forms`` because allauth builds its sign-up
 form on top of ``ACCOUNT_SIGNUP_FORM_CLASS`` (``accounts.forms.SignupExtraForm``),
@@ -23,6 +25,8 @@ from allauth.account import stages
 from allauth.account.app_settings import EmailVerificationMethod
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from allauth.account.models import EmailAddress
+from django.contrib.auth.hashers import make_password
+from django.http import HttpRequest
 
 from accounts.models import User
 
@@ -42,6 +46,13 @@ class SignupForm(AllauthSignupForm):
         if email_is_registered(value):
             self.account_already_exists = True
         return value
+
+    def try_save(self, request: HttpRequest) -> tuple[Any, Any]:
+        if self.account_already_exists:
+            # A new account costs a password hash; spend it for a registered one
+            # too, so that the time of the answer does not tell them apart.
+            make_password(self.cleaned_data.get("password1"))
+        return super().try_save(request)
 
 
 class EmailVerificationStage(stages.EmailVerificationStage):
