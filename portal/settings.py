@@ -226,17 +226,30 @@ ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 # People sign up with an email address, a phone number, or both (accounts.forms
 # requires at least one). allauth's "mandatory" email verification needs email to
-# be required, so email is verified with "optional" (a link is sent; sign-in is
-# not blocked) and phone numbers are verified with a code.
+# be required, so verification is "optional" (signing in with an unverified address
+# is not blocked) and phone numbers are verified with a code. Sign-up must not
+# reveal which addresses and numbers have accounts (issue 11, F5): a sign-up that
+# gives an email address waits for it to be verified, and a registered one gets the
+# same answer (accounts.signup). "none" would sign a new address in at once, which
+# a registered one cannot match, so it is refused along with "mandatory".
 ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
-ACCOUNT_EMAIL_VERIFICATION = env_choice(
-    "ACCOUNT_EMAIL_VERIFICATION", ("mandatory", "optional", "none"), "optional"
-)
+ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
+ACCOUNT_PREVENT_ENUMERATION = True
+ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", ("optional",), "optional")
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_UNIQUE_EMAIL = True
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[CCTV Warga] "
+# Failed sign-ins lock out the address they come from, not the account: the "key"
+# of both rates is the account and the client address together, and second-factor
+# codes have their own count (accounts.signin). "ip" caps an address across accounts.
 ACCOUNT_RATE_LIMITS = {"login_failed": "10/m/ip,5/5m/key"}
+MFA_RATE_LIMITS = {"authenticate_failed": "10/m/ip,5/5m/key"}
+MFA_FORMS = {"authenticate": "accounts.signin.AuthenticateForm"}
+# Proxies in front of the web processes that append to X-Forwarded-For (compose.yaml:
+# 1). With 0 behind a proxy every client has the proxy's address, so the "ip" rates
+# above would throttle everyone together.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CCTV Warga"
 # Where phone verification codes go. Only "console" exists until the WhatsApp

@@ -25,3 +25,4 @@ STORAGES["staticfiles"] = {  # noqa: F405
 }
 MAILERS = {"default": {"BACKEND": "django.core.mail.backends.locmem.EmailBackend"}}
 ACCOUNT_RATE_LIMITS = False  # type: ignore[assignment]
+MFA_RATE_LIMITS = False  # type: ignore[assignment]

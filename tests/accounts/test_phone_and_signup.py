@@ -77,6 +77,18 @@ def test_a_second_account_with_the_same_phone_is_not_created(client):
     assert User.objects.count() == 1
 
 
+@pytest.mark.parametrize("typed", ["0812 3456 7890", "081234567890", "+62 812-3456-7890"])
+def test_a_resident_signs_in_with_the_number_as_they_type_it(client, typed):
+    user = User.objects.create_user(email=None, password="Kamera-Aman-2026")
+    user.phone, user.phone_verified = "+6281234567890", True
+    user.save()
+    response = client.post(
+        reverse("account_login"), {"login": typed, "password": "Kamera-Aman-2026"}
+    )
+    assert response.status_code == 302
+    assert client.session["_auth_user_id"] == str(user.pk)
+
+
 def test_two_residents_without_email_can_both_sign_up(client):
     signup(client, phone="081234567890")
     client.logout()

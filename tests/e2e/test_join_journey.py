@@ -43,6 +43,7 @@ def test_a_resident_joins_from_sign_up_to_submitted_cameras(
     live_server,
     phone,
     shot,
+    mailoutbox,
     mataraksa,
     make_device,  # noqa: F811
     hd_rtsp_server,  # noqa: F811
@@ -59,6 +60,13 @@ def test_a_resident_joins_from_sign_up_to_submitted_cameras(
     shot(page, "join-0-signup")
     page.get_by_role("button", name="Daftar").click()
     assert User.objects.filter(email="siti@contoh.id").exists()
+
+    # Sign-up by email waits for the address to be verified: open the emailed link.
+    expect(page.locator("h1")).to_contain_text("Verifikasi Alamat E-mail")
+    (message,) = mailoutbox
+    link = next(word for word in message.body.split() if "/accounts/confirm-email/" in word)
+    page.goto(link)
+    page.get_by_role("button", name="Konfirmasi").click()
 
     # Choose the program.
     page.goto(live_server.url + "/saya/gabung/")
