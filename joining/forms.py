@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from owners.models import OwnerKind, Recorder
 from owners.selectors import village_nearest
 from police.models import Region
+from portal.formsets import bounded_formset_factory
 from portal.geo import validate_point_in_indonesia
 
 HOST_HELP = _("Alamat IP publik atau nama domain (DDNS) perekam, tanpa http:// atau rtsp://.")
@@ -144,13 +145,16 @@ class BaseJoinCameraFormSet(forms.BaseFormSet):
             seen[channel] = index
 
 
-JoinCameraFormSet = forms.formset_factory(
+#: At most 64 channels per recorder (the largest common NVRs); the estate import
+#: applies the same bound.
+MAX_CHANNELS = 64
+
+JoinCameraFormSet = bounded_formset_factory(
     JoinCameraForm,
     formset=BaseJoinCameraFormSet,
     extra=1,
     can_delete=True,
-    max_num=64,
-    validate_max=True,
+    max_num=MAX_CHANNELS,
     min_num=1,
     validate_min=True,
 )

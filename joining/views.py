@@ -23,11 +23,12 @@ from connectivity.brands import brand_profile
 from connectivity.explanations import explain
 from consent import selectors as consent_selectors
 from joining import services as joining_services
-from joining.forms import JoinCameraFormSet, JoinRecorderForm, JoinSiteForm
+from joining.forms import MAX_CHANNELS, JoinCameraFormSet, JoinRecorderForm, JoinSiteForm
 from owners import selectors, services
 from owners.models import JOIN_STEPS, JoinDraft, JoinStep, OwnerKind, Recorder, RecorderBrand
 from police.models import Program, ProgramStatus
 from portal import netguard
+from portal.formsets import formset_oversized
 
 
 def _step_url(draft: JoinDraft, step: str) -> HttpResponse:
@@ -199,6 +200,12 @@ def _cameras_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
     if recorder is None or draft.site is None:
         return _step_url(draft, JoinStep.RECORDER)
     if request.method == "POST":
+        if formset_oversized(request.POST, prefix="cam", formset=JoinCameraFormSet):
+            return HttpResponse(
+                _("Paling banyak %(count)s kamera per perekam.") % {"count": MAX_CHANNELS},
+                status=400,
+                content_type="text/plain; charset=utf-8",
+            )
         formset = JoinCameraFormSet(request.POST, prefix="cam")
         if formset.is_valid():
             rows = [

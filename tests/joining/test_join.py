@@ -221,3 +221,31 @@ def test_a_visitor_is_asked_to_sign_in_first_and_comes_back(client, program):
     response = client.get(reverse("joining:start") + "?program=mataraksa")
     assert response.status_code == 302
     assert "next=/saya/gabung/%3Fprogram%3Dmataraksa" in response.url
+
+
+@pytest.mark.parametrize("claimed", ["100000", "65", "-1"])
+def test_a_request_claiming_too_many_cameras_gets_a_short_error_and_builds_no_forms(
+    client, program, resident, claimed
+):
+    draft = walk_to_cameras(client, program)
+    payload = cameras_payload([{"channel": "1", "direction": "0", "angle": "90"}])
+    payload["cam-TOTAL_FORMS"] = claimed
+
+    response = client.post(step_url(draft, "cameras"), payload)
+
+    assert response.status_code == 400
+    assert len(response.content) < 200  # no formset rendered back
+    assert "64" in response.content.decode()
+    assert response.context is None  # no template was rendered at all
+    assert not Camera.objects.exists()
+
+
+def test_the_camera_formset_never_builds_more_than_64_forms():
+    from joining.forms import JoinCameraFormSet
+
+    data = cameras_payload([{"channel": "1", "direction": "0", "angle": "90"}])
+    data["cam-TOTAL_FORMS"] = "100000"
+    formset = JoinCameraFormSet(data, prefix="cam")
+    assert JoinCameraFormSet.absolute_max == 64
+    assert len(formset.forms) == 64
+    assert not formset.is_valid()
