@@ -13,6 +13,8 @@ from typing import Any
 
 import segno
 from django.conf import settings
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.urls import reverse
 from fpdf import FPDF
 
@@ -125,6 +127,21 @@ class _ReceiptPDF(FPDF):
     def bold(self, on: bool) -> None:
         family = "receipt" if self.unicode_ok else "helvetica"
         self.set_font(family, "B" if on else "", size=10)
+
+
+def receipt_pdf_kept(record: ConsentRecord, language: str = "id") -> bytes:
+    """The receipt PDF, rendered once per record and language and then kept in storage.
+
+    A record never changes, so neither does its receipt; rendering it at every
+    download would let anyone with the link spend the server's time.
+    """
+    name = f"receipts/{record.receipt_id}/{'en' if language == 'en' else 'id'}.pdf"
+    if default_storage.exists(name):
+        with default_storage.open(name, "rb") as kept:
+            return kept.read()
+    content = receipt_pdf(record, language)
+    default_storage.save(name, ContentFile(content))  # a concurrent twin gets another name
+    return content
 
 
 def receipt_pdf(record: ConsentRecord, language: str = "id") -> bytes:

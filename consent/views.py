@@ -38,7 +38,7 @@ from consent.models import (
     RequestKind,
     TermsVersion,
 )
-from consent.receipts import qr_svg_data_uri, receipt_fields, receipt_pdf
+from consent.receipts import qr_svg_data_uri, receipt_fields, receipt_pdf_kept
 from owners import selectors as owner_selectors
 from owners.models import Camera, Owner
 from police.jurisdiction import is_police_staff
@@ -239,7 +239,9 @@ def receipt(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
 @login_required
 def receipt_download(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
     record = _record(request, receipt_id)
-    response = HttpResponse(receipt_pdf(record, _language(request)), content_type="application/pdf")
+    response = HttpResponse(
+        receipt_pdf_kept(record, _language(request)), content_type="application/pdf"
+    )
     response["Content-Disposition"] = f'attachment; filename="tanda-terima-{record.receipt_id}.pdf"'
     return response
 

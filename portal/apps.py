@@ -1,6 +1,14 @@
 from django.apps import AppConfig
+from django.conf import settings
 
 
 class PortalConfig(AppConfig):
     name = "portal"
     verbose_name = "Portal"
+
+    def ready(self) -> None:
+        # Pillow refuses images over this many pixels (decompression bombs): uploads,
+        # signatures and photos are all far smaller. Pillow's own default is 89 MP.
+        from PIL import Image
+
+        Image.MAX_IMAGE_PIXELS = settings.IMAGE_MAX_PIXELS

@@ -366,6 +366,9 @@ CONNECTIVITY_RATE_LIMIT_PER_USER = env_int("CONNECTIVITY_RATE_LIMIT_PER_USER", 3
 CONNECTIVITY_RATE_LIMIT_PER_HOST = env_int("CONNECTIVITY_RATE_LIMIT_PER_HOST", 20)
 CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 
+# Largest image Pillow decodes (pixels); larger ones are refused as decompression bombs.
+IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+
 # Member invitations an owner admin may send per window (0 disables the limit).
 INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 10)
 INVITATION_RATE_WINDOW = env_int("INVITATION_RATE_WINDOW", 3600)

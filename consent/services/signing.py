@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import binascii
 import ipaddress
+import struct
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,6 +31,7 @@ from owners.models import Camera, Owner
 SIGNATURE_MAX_CHARS = 150_000  # a data URL; a drawn signature PNG is ~10-40 kB
 SIGNATURE_PREFIX = "data:image/png;base64,"
 PNG_MAGIC = b"\x89PNG\r\n\x1a\n"
+PNG_IHDR = b"\x00\x00\x00\x0dIHDR"
 
 NOT_CURRENT_MESSAGE = _lazy(
     "Versi syarat ini bukan versi terbaru. Muat ulang halaman dan baca versi terbaru."
@@ -40,7 +42,18 @@ class SigningRefused(ValidationError):
     """The agreement cannot be signed as asked; the message says why."""
 
 
+#: The signing page's canvas is 400 x 150; anything much larger is not a drawn signature.
+SIGNATURE_MAX_WIDTH = 1200
+SIGNATURE_MAX_HEIGHT = 600
+
+
 def _validate_signature_image(data_url: str) -> str:
+    """A PNG data URL of a drawn signature, checked without decoding the pixels.
+
+    The size of the data URL, the PNG signature and the IHDR chunk's width and
+    height are checked, so a tiny file that decodes to a huge image (9400 x 9400
+    zeros) is refused at signing instead of costing every receipt seconds.
+    """
     data_url = (data_url or "").strip()
     if not data_url:
         return ""
@@ -52,8 +65,16 @@ def _validate_signature_image(data_url: str) -> str:
         raw = base64.b64decode(data_url[len(SIGNATURE_PREFIX) :], validate=True)
     except (binascii.Error, ValueError) as e:
         raise SigningRefused(_("Gambar tanda tangan tidak valid."), code="bad_signature") from e
-    if not raw.startswith(PNG_MAGIC):
+    # PNG: 8-byte signature, then the IHDR chunk: length 13, "IHDR", width, height (big-endian).
+    if len(raw) < 24 or not raw.startswith(PNG_MAGIC) or raw[8:16] != PNG_IHDR:
         raise SigningRefused(_("Gambar tanda tangan tidak valid."), code="bad_signature")
+    width, height = struct.unpack(">II", raw[16:24])
+    if not (0 < width <= SIGNATURE_MAX_WIDTH and 0 < height <= SIGNATURE_MAX_HEIGHT):
+        raise SigningRefused(
+            _("Gambar tanda tangan terlalu besar (paling besar %(w)s x %(h)s piksel).")
+            % {"w": SIGNATURE_MAX_WIDTH, "h": SIGNATURE_MAX_HEIGHT},
+            code="bad_signature",
+        )
     return data_url
 
 

@@ -1,9 +1,12 @@
 from __future__ import annotations
 
 import base64
+import io
+import time
 
 import pytest
 from django.urls import reverse
+from PIL import Image
 
 from consent.models import ConsentRecord, SignerCapacity
 from consent.selectors import current_terms, scopes_in_force
@@ -14,7 +17,14 @@ from tests.factories import CameraFactory, RecorderFactory, SiteFactory, UserFac
 
 pytestmark = pytest.mark.django_db
 
-PNG = SIGNATURE_PREFIX + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
+
+def png_data_url(width: int, height: int) -> str:
+    buffer = io.BytesIO()
+    Image.new("L", (width, height), 255).save(buffer, format="PNG")
+    return SIGNATURE_PREFIX + base64.b64encode(buffer.getvalue()).decode()
+
+
+PNG = png_data_url(400, 150)  # the signing page's canvas
 
 
 def test_signing_records_time_ip_agent_text_hash_language_and_scopes(world: World):
@@ -241,3 +251,36 @@ def test_the_consent_index_lists_only_the_users_own_owners(client, world: World)
     assert response["Location"] == reverse("consent:overview", args=[world.owner.pk])
     client.force_login(world.analyst.user)
     assert world.owner.name not in client.get(reverse("consent:index")).content.decode()
+
+
+def test_a_tiny_png_that_decodes_to_a_huge_image_is_refused_at_signing(world: World):
+    bomb = png_data_url(9400, 9400)  # about 90 kB of compressed zeros
+    assert len(bomb) < 150_000
+    started = time.monotonic()
+    with pytest.raises(SigningRefused, match="terlalu besar"):
+        sign(owner=world.owner, user=world.admin, cameras=world.cameras, signature_image=bomb)
+    assert time.monotonic() - started < 5  # refused from the header, never decoded
+    assert not ConsentRecord.objects.exists()
+
+
+def test_a_png_without_its_header_chunk_is_refused(world: World):
+    headless = SIGNATURE_PREFIX + base64.b64encode(b"\x89PNG\r\n\x1a\n" + b"\x00" * 64).decode()
+    with pytest.raises(SigningRefused, match="tidak valid"):
+        sign(owner=world.owner, user=world.admin, cameras=world.cameras, signature_image=headless)
+
+
+def test_pillow_refuses_images_over_the_configured_pixel_limit(settings):
+    from django.apps import apps
+
+    assert Image.MAX_IMAGE_PIXELS == settings.IMAGE_MAX_PIXELS
+    settings.IMAGE_MAX_PIXELS = 1000
+    apps.get_app_config("portal").ready()
+    try:
+        buffer = io.BytesIO()
+        Image.new("L", (100, 100)).save(buffer, format="PNG")
+        buffer.seek(0)
+        with pytest.raises(Image.DecompressionBombError):
+            Image.open(buffer).load()
+    finally:
+        settings.IMAGE_MAX_PIXELS = 40_000_000
+        apps.get_app_config("portal").ready()
