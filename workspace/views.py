@@ -19,6 +19,7 @@ from police.jurisdiction import officer_of
 from police.models import Officer
 from registry import scoping
 from workspace import selectors
+from workspace.forms import AccessPurposeForm
 from workspace.services import enrolment_review
 
 
@@ -76,18 +77,41 @@ def camera_detail(request: OfficerRequest, pk: int) -> HttpResponse:
         if notice is None:
             raise Http404
         return render(request, "consent/police_withdrawn.html", {"notice": notice}, status=410)
+    # A GET records a plain view; a purpose or case reference is written only by the
+    # CSRF-protected POST below, so a link sent to an officer cannot forge entries.
     access_log_record(
         officer=request.officer,
         action="view",
-        purpose=request.GET.get("tujuan", "").strip()[:300] or _("Verifikasi pendaftaran kamera"),
+        purpose=_("Melihat data kamera"),
         cameras=[camera],
     )
     enrolments = (
         scoping.enrolments_visible_to(request.user).filter(camera=camera).select_related("program")
     )
     return render(
-        request, "police/camera_detail.html", {"camera": camera, "enrolments": enrolments}
+        request,
+        "police/camera_detail.html",
+        {"camera": camera, "enrolments": enrolments, "purpose_form": AccessPurposeForm()},
     )
+
+
+@require_POST
+@officer_required
+def camera_access_purpose(request: OfficerRequest, pk: int) -> HttpResponse:
+    """Write the purpose or case reference of a look at a camera's data into the access log."""
+    camera = get_object_or_404(scoping.cameras_visible_to(request.user), pk=pk)
+    form = AccessPurposeForm(request.POST)
+    if form.is_valid():
+        access_log_record(
+            officer=request.officer,
+            action="purpose",
+            purpose=form.cleaned_data["purpose"],
+            cameras=[camera],
+        )
+        messages.success(request, _("Tujuan dicatat di log akses pemilik."))
+    else:
+        messages.error(request, _("Tuliskan tujuan atau nomor perkara."))
+    return redirect("police:camera-detail", pk=camera.pk)
 
 
 @require_POST

@@ -14,18 +14,37 @@ from tests.consent.conftest import World, sign
 pytestmark = pytest.mark.django_db
 
 
-def test_opening_a_camera_page_writes_an_access_log_entry_with_the_purpose(client, world: World):
+def test_opening_a_camera_page_writes_a_plain_view_and_a_post_records_the_purpose(
+    client, world: World
+):
     sign(owner=world.owner, user=world.admin, cameras=world.cameras)
     client.force_login(world.analyst.user)
     url = reverse("police:camera-detail", args=[world.cameras[0].pk])
-    assert client.get(url, {"tujuan": "LP/88/XI/2026"}).status_code == 200
-    entry = AccessLogEntry.objects.get()
-    assert entry.officer == world.analyst and entry.unit == world.unit
-    assert entry.purpose == "LP/88/XI/2026"
-    assert list(entry.cameras.all()) == [world.cameras[0]]
+    assert client.get(url).status_code == 200
+    view = AccessLogEntry.objects.get()
+    assert (view.officer, view.unit, view.action) == (world.analyst, world.unit, "view")
+    assert list(view.cameras.all()) == [world.cameras[0]]
+
+    purpose_url = reverse("police:camera-access-purpose", args=[world.cameras[0].pk])
+    assert client.post(purpose_url, {"purpose": "LP/88/XI/2026"}).status_code == 302
+    entry = AccessLogEntry.objects.get(action="purpose")
+    assert entry.purpose == "LP/88/XI/2026" and entry.officer == world.analyst
     client.force_login(world.admin)
     page = client.get(reverse("consent:access-log", args=[world.owner.pk]))
     assert "LP/88/XI/2026" in page.content.decode()
+
+
+def test_a_link_cannot_write_text_of_its_choosing_into_the_access_log(client, world: World):
+    sign(owner=world.owner, user=world.admin, cameras=world.cameras)
+    client.force_login(world.bhabin.user)
+    url = reverse("police:camera-detail", args=[world.cameras[0].pk])
+    assert client.get(url, {"tujuan": "Pemilik menyuap petugas"}).status_code == 200
+    assert not AccessLogEntry.objects.filter(purpose__contains="menyuap").exists()
+    purpose_url = reverse("police:camera-access-purpose", args=[world.cameras[0].pk])
+    csrf_client = client.__class__(enforce_csrf_checks=True)
+    csrf_client.force_login(world.bhabin.user)
+    assert csrf_client.post(purpose_url, {"purpose": "Pemilik menyuap"}).status_code == 403
+    assert not AccessLogEntry.objects.filter(purpose__contains="menyuap").exists()
 
 
 def test_the_verification_queue_logs_the_cameras_it_shows(client, world: World):

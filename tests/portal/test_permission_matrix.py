@@ -210,6 +210,11 @@ POSTS: list[tuple[str, str, dict[str, int]]] = [
         expect(404, **{roles(SEE_CAMERA): 302}, **{roles(MEMBERS, "other_owner", "admin"): 403}),
     ),
     ("consent:correction", "owner", expect(404, **{roles(MEMBERS): 302})),
+    (
+        "police:camera-access-purpose",
+        "camera",
+        expect(404, **{roles(SEE_CAMERA): 302}, **{roles(MEMBERS, "other_owner", "admin"): 403}),
+    ),
     ("owners:invitation-accept", "invitation", expect(404, other_owner=302)),
     ("owners:invitation-decline", "invitation", expect(404, other_owner=302)),
     ("owners:invitation-cancel", "owner_invitation", expect(404, owner=302)),
