@@ -7,6 +7,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from connectivity.explanations import PASSED
+from portal.private_files import private_storage
 
 
 def snapshot_upload_to(instance: object, filename: str) -> str:
@@ -64,7 +65,9 @@ class Check(models.Model):
         _("ms hingga gambar pertama"), null=True, blank=True
     )
     duration_ms = models.PositiveIntegerField(_("lama pengujian (ms)"), null=True, blank=True)
-    snapshot = models.FileField(_("cuplikan"), upload_to=snapshot_upload_to, blank=True)
+    snapshot = models.FileField(
+        _("cuplikan"), upload_to=snapshot_upload_to, storage=private_storage, blank=True
+    )
 
     class Meta:
         verbose_name = _("uji koneksi")

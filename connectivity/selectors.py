@@ -13,6 +13,7 @@ from django.utils import timezone
 from connectivity.models import Check, CheckStatus, RecorderStatusEvent
 from consent.models import Scope
 from consent.selectors import camera_has_scope
+from owners import selectors as owner_selectors
 from owners.models import CONNECTED_STATES, Camera, Recorder
 from registry import scoping
 
@@ -69,6 +70,24 @@ def recorders_due_for_recheck(*, now: dt.datetime | None = None) -> QuerySet[Rec
 def snapshot_camera(*, recorder: Recorder) -> Camera | None:
     """The camera a probe's first frame shows: the recorder's first channel."""
     return recorder.cameras.order_by("channel").first()
+
+
+def snapshot_visible_to(*, user: Any, check: Check) -> bool:
+    """Whether ``user`` may see ``check``'s kept snapshot.
+
+    Members of the owner always; anyone else (the police) only while scope (e)
+    is in force for the camera the frame shows and they may see that camera.
+    """
+    if not check.snapshot:
+        return False
+    if owner_selectors.recorders_of_member(user).filter(pk=check.recorder_id).exists():
+        return True
+    camera = snapshot_camera(recorder=check.recorder)
+    return (
+        camera is not None
+        and camera_has_scope(camera=camera, scope=Scope.SNAPSHOT)
+        and scoping.cameras_visible_to(user).filter(pk=camera.pk).exists()
+    )
 
 
 def snapshot_storage_allowed(*, recorder: Recorder) -> bool:

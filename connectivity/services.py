@@ -25,7 +25,7 @@ from connectivity import isolation, selectors
 from connectivity.explanations import message_for
 from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatusEvent
 from connectivity.probe import ProbeResult, ProbeTarget, Step
-from consent.snapshots import snapshot_prefix
+from consent.snapshots import snapshot_name
 from owners.models import Recorder
 from portal import netguard
 
@@ -155,8 +155,7 @@ def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> C
         camera = selectors.snapshot_camera(recorder=check.recorder)
         if result.jpeg and keep_snapshot and camera is not None:
             # Stored where consent's withdrawal deletes a camera's snapshots.
-            name = snapshot_prefix(camera=camera) + f"check-{check.pk}.jpg"
-            check.snapshot.save(name, ContentFile(result.jpeg), save=False)
+            check.snapshot.save(snapshot_name(camera=camera), ContentFile(result.jpeg), save=False)
         check.save()
         recorder_record_check(recorder=check.recorder, check=check)
     return check

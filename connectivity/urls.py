@@ -9,4 +9,5 @@ urlpatterns = [
     path("perekam/<int:recorder_id>/riwayat/", views.recorder_history, name="recorder-history"),
     path("uji/<int:check_id>/", views.check_detail, name="check-detail"),
     path("uji/<int:check_id>/kemajuan/", views.check_progress, name="check-progress"),
+    path("uji/<int:check_id>/cuplikan.jpg", views.check_snapshot, name="check-snapshot"),
 ]

@@ -8,24 +8,30 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from connectivity import selectors, services
 from connectivity.brands import brand_profile
 from connectivity.explanations import explain, step_label, warning_text
 from connectivity.models import Check
+from consent.services import access_log_record
 from owners import selectors as owner_selectors
+from police.jurisdiction import officer_of
 from portal import netguard
+from portal.private_files import private_file_response
 from registry import scoping
 
 POLL_SECONDS = 1
 
 
-def _check_context(check: Check) -> dict[str, object]:
+def _check_context(check: Check, user: object) -> dict[str, object]:
     return {
         "check": check,
+        "show_snapshot": selectors.snapshot_visible_to(user=user, check=check),
         "steps": [{**step, "label": step_label(step.get("name", ""))} for step in check.steps],
         "explanation": explain(check.result_code, check.detail) if check.finished else None,
         "warning_texts": [warning_text(code) for code in check.warnings],
@@ -74,7 +80,7 @@ def check_detail(request: HttpRequest, check_id: int) -> HttpResponse:
     check = get_object_or_404(
         selectors.checks_visible_to(request.user).select_related("recorder__site"), pk=check_id
     )
-    return render(request, "connectivity/check_detail.html", _check_context(check))
+    return render(request, "connectivity/check_detail.html", _check_context(check, request.user))
 
 
 @login_required
@@ -84,7 +90,33 @@ def check_progress(request: HttpRequest, check_id: int) -> HttpResponse:
     check = get_object_or_404(
         selectors.checks_visible_to(request.user).select_related("recorder__site"), pk=check_id
     )
-    return render(request, "connectivity/check_detail.html#progress", _check_context(check))
+    return render(
+        request, "connectivity/check_detail.html#progress", _check_context(check, request.user)
+    )
+
+
+@login_required
+@require_GET
+def check_snapshot(request: HttpRequest, check_id: int) -> HttpResponseBase:
+    """A check's kept first frame, for those whose consent scope allows it; never cached."""
+    check = get_object_or_404(
+        selectors.checks_visible_to(request.user).select_related("recorder"), pk=check_id
+    )
+    if not selectors.snapshot_visible_to(user=request.user, check=check):
+        raise Http404
+    officer = officer_of(request.user)
+    if officer is not None:
+        camera = selectors.snapshot_camera(recorder=check.recorder)
+        access_log_record(
+            officer=officer,
+            action="snapshot",
+            purpose=_("Melihat cuplikan verifikasi"),
+            cameras=[camera] if camera else [],
+        )
+    try:
+        return private_file_response(str(check.snapshot.name), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404 from None
 
 
 @login_required

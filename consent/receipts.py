@@ -14,13 +14,13 @@ from typing import Any
 import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 from fpdf import FPDF
 
 from consent.models import ConsentRecord, RecordKind, Scope, TermsScope
 from owners.models import Camera
 from police.jurisdiction import units_covering
+from portal.private_files import private_storage
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
 PLATFORM_OPERATOR = "CCTV Warga (operator platform)"
@@ -135,12 +135,13 @@ def receipt_pdf_kept(record: ConsentRecord, language: str = "id") -> bytes:
     A record never changes, so neither does its receipt; rendering it at every
     download would let anyone with the link spend the server's time.
     """
+    storage = private_storage()
     name = f"receipts/{record.receipt_id}/{'en' if language == 'en' else 'id'}.pdf"
-    if default_storage.exists(name):
-        with default_storage.open(name, "rb") as kept:
+    if storage.exists(name):
+        with storage.open(name, "rb") as kept:
             return kept.read()
     content = receipt_pdf(record, language)
-    default_storage.save(name, ContentFile(content))  # a concurrent twin gets another name
+    storage.save(name, ContentFile(content))  # a concurrent twin gets another name
     return content
 
 

@@ -89,26 +89,28 @@ def test_the_first_frame_is_kept_when_consent_allows_snapshots(healthy_recorder)
     tasks.run_check.enqueue(check.pk)
 
     check.refresh_from_db()
-    assert check.snapshot.name == f"snapshots/camera-{camera.pk}/check-{check.pk}.jpg"
+    name = check.snapshot.name
+    assert name.startswith(f"snapshots/camera-{camera.pk}/") and name.endswith(".jpg")
+    assert str(check.pk) not in name.rsplit("/", 1)[1]  # unguessable, not numbered
+    assert len(name.rsplit("/", 1)[1]) >= 32
     with check.snapshot.open("rb") as jpeg:
         assert jpeg.read(2) == b"\xff\xd8"
 
 
 def test_withdrawing_consent_deletes_the_kept_snapshot(healthy_recorder):
-    from django.core.files.storage import default_storage
-
     from consent.services import consent_withdraw
+    from portal.private_files import private_storage
 
     camera = CameraFactory(recorder=healthy_recorder, channel=1)
     grant_consent(camera, scopes="ae")
     check = Check.objects.create(recorder=healthy_recorder)
     tasks.run_check.enqueue(check.pk)
     check.refresh_from_db()
-    assert default_storage.exists(check.snapshot.name)
+    assert private_storage().exists(check.snapshot.name)
 
     owner_admin = camera.recorder.site.owner.memberships.get().user
     consent_withdraw(owner=camera.recorder.site.owner, user=owner_admin, cameras=[camera])
-    assert not default_storage.exists(check.snapshot.name)
+    assert not private_storage().exists(check.snapshot.name)
 
 
 def test_the_first_frame_is_discarded_without_snapshot_consent(healthy_recorder):

@@ -126,14 +126,14 @@ def test_a_broken_signature_image_does_not_break_the_pdf(world: World):
 
 
 def test_the_receipt_pdf_is_rendered_once_and_then_served_as_kept(client, world: World):
-    from django.core.files.storage import default_storage
+    from portal.private_files import private_storage
 
     record = sign(owner=world.owner, user=world.admin, cameras=world.cameras)
     client.force_login(world.admin)
     url = reverse("consent:receipt-pdf", args=[record.receipt_id])
     first = client.get(url).content
     name = f"receipts/{record.receipt_id}/id.pdf"
-    assert default_storage.exists(name)
-    with default_storage.open(name, "wb") as kept:  # what is served is what was kept
+    assert private_storage().exists(name)
+    with private_storage().open(name, "wb") as kept:  # what is served is what was kept
         kept.write(first + b"%kept")
     assert client.get(url).content == first + b"%kept"

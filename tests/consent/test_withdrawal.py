@@ -2,7 +2,6 @@ from __future__ import annotations
 
 import pytest
 from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.urls import reverse
 
 from connectivity.selectors import snapshot_storage_allowed
@@ -11,6 +10,7 @@ from consent.selectors import cameras_with_scope, scopes_in_force
 from consent.services import WithdrawalRefused, consent_withdraw
 from consent.snapshots import snapshot_prefix
 from owners.models import EnrolmentState, EnrolmentTransition
+from portal.private_files import private_storage
 from registry import scoping
 from registry.scoping import withdrawn_enrolments_visible_to
 from tests.consent.conftest import World, sign
@@ -30,7 +30,9 @@ def police_views(user) -> dict[str, set[int]]:
 
 
 def store_snapshot(camera) -> str:
-    return default_storage.save(snapshot_prefix(camera=camera) + "verify.jpg", ContentFile(b"jpg"))
+    return private_storage().save(
+        snapshot_prefix(camera=camera) + "verify.jpg", ContentFile(b"jpg")
+    )
 
 
 def test_the_police_see_nothing_of_a_camera_without_consent(world: World):
@@ -109,8 +111,8 @@ def test_withdrawal_withdraws_enrolments_deletes_snapshots_and_emits_an_event(wo
     assert EnrolmentTransition.objects.filter(
         enrolment=first, to_state=EnrolmentState.WITHDRAWN, actor=world.admin
     ).exists()
-    assert not default_storage.exists(names[0])
-    assert default_storage.exists(names[1])
+    assert not private_storage().exists(names[0])
+    assert private_storage().exists(names[1])
     # The stored frame shows channel 1, whose (e) is gone; channel 2 keeps its (e).
     assert not snapshot_storage_allowed(recorder=world.recorder)
     assert set(cameras_with_scope("e")) == {world.cameras[1]}
@@ -128,7 +130,7 @@ def test_dropping_scope_e_in_a_new_agreement_deletes_the_snapshots(world: World)
     sign(owner=world.owner, user=world.admin, cameras=world.cameras, scopes="ae")
     name = store_snapshot(world.cameras[0])
     sign(owner=world.owner, user=world.admin, cameras=world.cameras[:1], scopes="a")
-    assert not default_storage.exists(name)
+    assert not private_storage().exists(name)
 
 
 def test_the_police_see_that_a_camera_was_withdrawn_without_its_data(world: World):

@@ -180,6 +180,8 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
         "check",
         expect(404, **{roles(MEMBERS, SEE_CAMERA, "admin"): 200}),
     ),
+    # The world's check kept no frame: nobody gets one (test_snapshot_view.py covers the rest).
+    ("connectivity:check-snapshot", "check", expect(404)),
     ("consent:index", "", expect(200, **{roles(MEMBERS, "other_owner"): 302})),
     ("consent:overview", "owner", expect(404, **{roles(MEMBERS): 200})),
     ("consent:sign", "owner", expect(404, **{roles(MEMBERS): 200})),
