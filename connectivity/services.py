@@ -10,6 +10,7 @@ itself (``connectivity.probe``) runs in worker processes (``isolation``).
 from __future__ import annotations
 
 import dataclasses
+import datetime as dt
 import logging
 from collections.abc import Iterable
 from functools import partial
@@ -25,6 +26,9 @@ from connectivity import isolation, selectors
 from connectivity.explanations import message_for
 from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatusEvent
 from connectivity.probe import ProbeResult, ProbeTarget, Step
+from consent.models import Scope
+from consent.selectors import retention_days_in_force
+from consent.services import retention_purge_record
 from consent.snapshots import snapshot_name
 from owners.models import Recorder
 from portal import netguard
@@ -206,6 +210,32 @@ def recheck_schedule() -> list[int]:
     return ids
 
 
+def snapshots_purge_expired(*, now: dt.datetime | None = None) -> int:
+    """Delete kept first frames past the retention their camera's agreement states for (e).
+
+    A frame whose camera no longer grants (e) goes at once (withdrawal deletes
+    those already; this catches anything left). Each run is counted.
+    """
+    now = now or timezone.now()
+    checks = list(Check.objects.exclude(snapshot="").select_related("recorder"))
+    cameras = {c.pk: selectors.snapshot_camera(recorder=c.recorder) for c in checks}
+    days = retention_days_in_force(
+        camera_ids={camera.pk for camera in cameras.values() if camera is not None},
+        scope=Scope.SNAPSHOT,
+    )
+    purged = 0
+    for check in checks:
+        camera = cameras[check.pk]
+        kept_days = days.get(camera.pk) if camera is not None else None
+        taken = check.finished_at or check.created_at
+        if kept_days is None or taken <= now - dt.timedelta(days=kept_days):
+            check.snapshot.delete(save=False)
+            Check.objects.filter(pk=check.pk).update(snapshot="")
+            purged += 1
+    retention_purge_record(kind="snapshot", purged=purged)
+    return purged
+
+
 # --- tasks: thin adapters, declared next to the services they run (as pretix does),
 # so queueing a check needs no import of a module that imports this one.
 
@@ -213,6 +243,11 @@ def recheck_schedule() -> list[int]:
 @task()
 def run_check(check_id: int) -> None:
     check_run(check_id=check_id)
+
+
+@task()
+def purge_expired_snapshots() -> int:
+    return snapshots_purge_expired()
 
 
 @task()

@@ -500,3 +500,23 @@ class AccessLogEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.officer_name} {self.action} {self.at:%Y-%m-%d %H:%M}"
+
+
+class RetentionPurge(models.Model):
+    """One run of the retention job for one kind of data: how many items it deleted.
+
+    The periods are those the scopes state (``TermsScope.retention_days``); this
+    table shows that they are enforced, and when.
+    """
+
+    kind = models.CharField(_("jenis data"), max_length=40)
+    purged = models.PositiveIntegerField(_("dihapus"))
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("penghapusan masa simpan")
+        verbose_name_plural = _("penghapusan masa simpan")
+        ordering = ["-at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.kind}: {self.purged} @ {self.at:%Y-%m-%d %H:%M}"

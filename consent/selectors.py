@@ -22,6 +22,7 @@ from consent.models import (
     RecordKind,
     RequestStatus,
     Scope,
+    TermsScope,
     TermsVersion,
 )
 from owners.models import Camera, EnrolmentTransition, Owner
@@ -62,6 +63,25 @@ def scopes_in_force(*, cameras: Iterable[Camera]) -> dict[int, str]:
     ids = [c.pk for c in cameras]
     found = dict(ConsentState.objects.filter(camera_id__in=ids).values_list("camera_id", "scopes"))
     return {pk: found.get(pk, "") for pk in ids}
+
+
+def retention_days_in_force(*, camera_ids: Iterable[int], scope: str) -> dict[int, int]:
+    """Per camera with ``scope`` in force: the retention period (days) its agreement states.
+
+    Cameras without ``scope`` in force are absent: whatever they kept under it
+    is past its time.
+    """
+    states = list(
+        ConsentState.objects.filter(
+            camera_id__in=list(camera_ids), scopes__contains=scope
+        ).values_list("camera_id", "record__terms_id")
+    )
+    days = dict(
+        TermsScope.objects.filter(
+            terms_id__in={terms_id for _c, terms_id in states}, scope=scope
+        ).values_list("terms_id", "retention_days")
+    )
+    return {camera_id: days.get(terms_id, 0) for camera_id, terms_id in states}
 
 
 def camera_has_scope(*, camera: Camera, scope: str) -> bool:

@@ -29,6 +29,7 @@ from consent.services.requests import (
     data_request_close,
     data_request_create,
 )
+from consent.services.retention import retention_purge_record
 from consent.services.signing import (
     NOT_CURRENT_MESSAGE,
     PNG_MAGIC,
@@ -79,6 +80,7 @@ __all__ = [
     "reconsent_request_all",
     "record_hash",
     "record_payload",
+    "retention_purge_record",
     "terms_draft_create",
     "terms_freeze",
     "terms_publish",
