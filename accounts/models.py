@@ -60,3 +60,29 @@ class User(AbstractUser):
 
     def get_short_name(self) -> str:
         return (self.full_name.split(" ")[0] if self.full_name else "") or str(self)
+
+
+class ActivationLink(models.Model):
+    """A one-time, expiring link with which a staff account is claimed.
+
+    Officers and administrators set their password and enrol their authenticator
+    only through such a link (issued by an administrator); only the SHA-256 of
+    the token is stored, so the database alone cannot be used to claim an account.
+    """
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="activation_links")
+    token_sha256 = models.CharField(max_length=64, unique=True)
+    created_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("tautan aktivasi")
+        verbose_name_plural = _("tautan aktivasi")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.user} ({self.created_at:%Y-%m-%d})"

@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import datetime
 import random
+import time
 from dataclasses import dataclass
 from decimal import Decimal
 
+from allauth.mfa.models import Authenticator
+from allauth.mfa.totp.internal.auth import TOTP, format_hotp_value, hotp_value
 from django.db import transaction
 from django.utils import timezone
 
@@ -43,6 +46,10 @@ from police.models import (
 )
 
 DEMO_PASSWORD = "CctvWarga-demo-2026"
+# Published like the password: demo officers and the demo admin come with this TOTP
+# authenticator already enrolled (real staff enrol theirs through an activation link).
+# Add it to an authenticator app, or run `manage.py demo_totp` for the current code.
+DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DEMO_DOMAIN = "demo.cctvwarga.id"
 GENERATED_PREFIX = "demo-owner-"
 
@@ -303,8 +310,21 @@ def users_ensure() -> dict[str, User]:
                         code__startswith=_unit_prefix(officer.unit),
                     )
                 )
+        if unit_slug or local == "admin":
+            totp_ensure(user)
         users[local] = user
     return users
+
+
+def totp_ensure(user: User) -> None:
+    """Enrol the published demo authenticator for a demo staff account (once)."""
+    if not Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
+        TOTP.activate(user, DEMO_TOTP_SECRET)
+
+
+def demo_totp_code() -> str:
+    """The current code of the demo authenticator."""
+    return format_hotp_value(hotp_value(DEMO_TOTP_SECRET, int(time.time()) // 30))
 
 
 def _unit_prefix(unit: PoliceUnit) -> str:

@@ -20,9 +20,10 @@ def officer_of(user: Any) -> Officer | None:
     if not getattr(user, "is_authenticated", False):
         return None
     try:
-        return user.officer
+        officer = user.officer
     except Officer.DoesNotExist:
         return None
+    return officer if officer.active else None
 
 
 def is_police_staff(user: Any) -> bool:
@@ -95,3 +96,13 @@ def regions_visible_to(user: Any) -> QuerySet[Region]:
     if officer is None:
         return Region.objects.none()
     return Region.objects.filter(region_q(jurisdiction_codes(officer)))
+
+
+def officers_visible_to(user: Any) -> QuerySet[Officer]:
+    """Officers an administrator may manage: all for platform admins, else their units'."""
+    if getattr(user, "is_superuser", False):
+        return Officer.objects.all()
+    officer = officer_of(user)
+    if officer is None or officer.role != OfficerRole.COMMANDER:
+        return Officer.objects.none()
+    return Officer.objects.filter(unit__in=unit_and_descendants(officer.unit))

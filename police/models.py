@@ -158,6 +158,13 @@ class Officer(models.Model):
         related_name="bhabinkamtibmas",
         limit_choices_to={"level": RegionLevel.VILLAGE},
     )
+    active = models.BooleanField(
+        _("aktif"),
+        default=True,
+        help_text=_(
+            "Petugas yang pensiun atau pindah tugas keluar dari ruang kerja polisi seketika."
+        ),
+    )
 
     class Meta:
         verbose_name = _("petugas")

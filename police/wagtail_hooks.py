@@ -1,9 +1,16 @@
+from typing import Any
+
+from django.contrib import messages
+from django.http import HttpResponse
+from django.utils.translation import gettext as gettext_now
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
+from wagtail.admin.views import generic
 from wagtail.admin.viewsets.base import ViewSetGroup
 
-from police import jurisdiction
-from police.models import PoliceUnit, Program, Region
+from police import jurisdiction, services
+from police.forms import OfficerAdminForm
+from police.models import Officer, PoliceUnit, Program, Region
 from portal.admin_scoping import scoped_viewset
 
 RegionViewSet = scoped_viewset(
@@ -51,6 +58,53 @@ ProgramViewSet = scoped_viewset(
 )
 
 
+class SendsActivationLink:
+    """After saving an officer: when asked, issue an activation link and show it once."""
+
+    form: Any
+    object: Officer
+    request: Any
+
+    def save_action(self) -> HttpResponse:
+        response = super().save_action()  # type: ignore[misc]
+        if self.form.cleaned_data.get("send_activation"):
+            url = services.officer_activation_send(
+                officer=self.object, created_by=self.request.user
+            )
+            messages.warning(
+                self.request,
+                gettext_now(
+                    "Tautan aktivasi untuk %(name)s (sekali pakai, juga dikirim ke email): %(url)s"
+                )
+                % {"name": self.object.user.get_full_name(), "url": url},
+            )
+        return response
+
+
+class OfficerCreateView(SendsActivationLink, generic.CreateView):
+    pass
+
+
+class OfficerEditView(SendsActivationLink, generic.EditView):
+    pass
+
+
+OfficerViewSet = scoped_viewset(
+    jurisdiction.officers_visible_to,
+    edit_view_base=OfficerEditView,
+    add_view_class=OfficerCreateView,
+    model=Officer,
+    icon="user",
+    menu_label=_("Petugas"),
+    list_display=["__str__", "unit", "role", "active"],
+    list_filter=["role", "active", "unit"],
+    search_fields=["user__full_name", "user__email", "nrp"],
+    form_fields=["unit", "role", "rank", "nrp", "villages", "active"],
+    get_form_class=lambda self, for_update=False: OfficerAdminForm,
+    inspect_view_enabled=True,
+)
+
+
 class PoliceGroup(ViewSetGroup):
     menu_label = _("Kepolisian")
     menu_icon = "group"
@@ -59,6 +113,7 @@ class PoliceGroup(ViewSetGroup):
         RegionViewSet("regions"),
         UnitViewSet("units"),
         ProgramViewSet("programs"),
+        OfficerViewSet("officers"),
     )
 
 

@@ -65,10 +65,13 @@ class ScopedModelViewSet(ModelViewSet):
         return [column for column in columns if isinstance(column, str)] or ["__str__"]
 
 
-def scoped_viewset(scope: Scope, **attributes: Any) -> type[ScopedModelViewSet]:
+def scoped_viewset(
+    scope: Scope, *, edit_view_base: type = generic.EditView, **attributes: Any
+) -> type[ScopedModelViewSet]:
+    """A viewset over ``scope(user)``; ``edit_view_base`` lets a viewset extend its edit view."""
     views = {
         "index_view_class": _scoped_listing(generic.IndexView, scope),
-        "edit_view_class": _scoped_object_view(generic.EditView, scope),
+        "edit_view_class": _scoped_object_view(edit_view_base, scope),
         "delete_view_class": _scoped_object_view(generic.DeleteView, scope),
         "inspect_view_class": _scoped_object_view(generic.InspectView, scope),
         "history_view_class": _scoped_object_view(history.HistoryView, scope),

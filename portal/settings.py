@@ -110,6 +110,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.csp",
                 "wagtail.contrib.settings.context_processors.settings",
+                "police.context_processors.workspace_menu",
             ],
         },
     },
@@ -219,7 +220,7 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "account_login"
-LOGIN_REDIRECT_URL = "owners:dashboard"
+LOGIN_REDIRECT_URL = "signin:landing"  # officers to /polisi/, owners to /saya/
 ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
@@ -257,7 +258,7 @@ MFA_TOTP_ISSUER = "CCTV Warga"
 PHONE_CODE_DELIVERY = env_choice("PHONE_CODE_DELIVERY", ("console",), "console")
 PHONE_DEFAULT_REGION = "ID"
 
-WAGTAILADMIN_LOGIN_URL = "account_login"
+WAGTAILADMIN_LOGIN_URL = "admin-login"  # allauth sign-in, or a 403 for the signed in
 WAGTAIL_SITE_NAME = "CCTV Warga"
 WAGTAILADMIN_BASE_URL = SITE_URL
 WAGTAIL_I18N_ENABLED = False
@@ -375,6 +376,9 @@ CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 
 # Largest image Pillow decodes (pixels); larger ones are refused as decompression bombs.
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
+
+# Hours a staff activation link (first sign-in of an officer or administrator) stays valid.
+ACTIVATION_LINK_HOURS = env_int("ACTIVATION_LINK_HOURS", 72)
 
 # Member invitations an owner admin may send per window (0 disables the limit).
 INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 10)

@@ -1,18 +1,18 @@
 from django.conf import settings
 from django.conf.urls.i18n import i18n_patterns
 from django.urls import include, path
-from django.views.generic import RedirectView
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from portal.health import healthz
+from portal.views import admin_login
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
     # The Wagtail admin signs in through allauth, which rate-limits failed logins.
-    path("admin/login/", RedirectView.as_view(pattern_name="account_login", query_string=True)),
+    path("admin/login/", admin_login, name="admin-login"),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),
     path("whatsapp/", include("notifications.urls")),
@@ -27,6 +27,8 @@ if settings.DEBUG:
 # prefix_default_language=False Django serves every unprefixed path in Indonesian,
 # so every page with UI text must live here to be reachable in English.
 urlpatterns += i18n_patterns(
+    path("masuk/", include("police.urls")),
+    path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("saya/gabung/", include("joining.urls")),
     path("saya/", include("owners.urls")),

@@ -202,6 +202,8 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
         expect(404, **{roles(SEE_CAMERA): 200}, **{roles(MEMBERS, "other_owner", "admin"): 403}),
     ),
     ("cms:program-map-data", "program", expect(200, stranger=200)),
+    ("signin:landing", "", expect(302)),
+    ("accounts:activate", "unknown_token", expect(410, stranger=410)),
 ]
 
 # Views that only take POST: (url name, arguments, statuses of a POST with no data).
@@ -231,6 +233,8 @@ def _args(world, kind: str) -> list:
         return []
     if kind == "draft":
         return [world["draft"].pk, "site"]
+    if kind == "unknown_token":
+        return ["no-such-activation-token"]
     if kind == "membership":
         return [world["owner"].pk, world["spare_membership"].pk]
     if kind == "owner_invitation":
@@ -272,7 +276,17 @@ def test_every_view_of_the_project_is_in_the_matrix():
     """A new view must join the matrix, for every role."""
     from django.urls import URLPattern, URLResolver, get_resolver
 
-    ours = ("owners", "joining", "connectivity", "consent", "police", "cms", "notifications")
+    ours = (
+        "accounts",
+        "signin",
+        "owners",
+        "joining",
+        "connectivity",
+        "consent",
+        "police",
+        "cms",
+        "notifications",
+    )
     found: set[str] = set()
 
     def walk(patterns, namespace=""):
@@ -317,12 +331,17 @@ def test_the_operator_sees_the_camera_once_it_is_connected(client, world):
     assert client.get(reverse("police:camera-detail", args=[world["camera"].pk])).status_code == 200
 
 
-def test_an_officer_without_an_authenticator_is_sent_to_enrol_one(client, world):
+def test_an_officer_without_an_authenticator_who_did_not_claim_the_account_is_shut_out(
+    client, world
+):
     officer = OfficerFactory(role=OfficerRole.ANALYST)
     client.force_login(officer.user)
     response = client.get(reverse("police:dashboard"))
-    assert response.status_code == 302
-    assert response.url.startswith(reverse("mfa_activate_totp"))
+    assert response.status_code == 403
+    assert "tautan aktivasi" in response.content.decode()
+    # ...and cannot reach the enrolment page directly either: it was signed out.
+    assert client.get(reverse("mfa_activate_totp")).status_code == 302
+    assert "_auth_user_id" not in client.session
 
 
 def test_the_owner_dashboard_lists_only_the_users_own_sites(client, world):
