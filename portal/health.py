@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 
 from django.conf import settings
 from django.db import DatabaseError, connection
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -44,3 +45,21 @@ def healthz(request: HttpRequest) -> JsonResponse:
         },
         status=200 if healthy else 503,
     )
+
+
+class HealthzFirstMiddleware:
+    """Answer ``/healthz`` before host validation and the HTTPS redirect.
+
+    The container's health check calls ``http://127.0.0.1:8000/healthz``: that
+    host is not in a production ``ALLOWED_HOSTS`` and the request is not HTTPS,
+    so it used to get 400 or 301 and the container looked unhealthy. The answer
+    reveals nothing about any site, so it is given to any host.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.path_info == "/healthz":
+            return healthz(request)
+        return self.get_response(request)

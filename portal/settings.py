@@ -76,6 +76,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "portal.health.HealthzFirstMiddleware",  # container health checks by 127.0.0.1, plain HTTP
     "django.middleware.security.SecurityMiddleware",
     "portal.csp.SiteContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -88,3 +88,16 @@ def test_it_answers_503_when_the_database_is_down(healthz):
     assert status == 503
     assert body["database"]["ok"] is False
     assert body["tasks"]["reachable"] is False  # django-q2's broker is that database
+
+
+def test_healthz_answers_the_container_health_check_behind_https_and_allowed_hosts(
+    client, settings, db
+):
+    """The Dockerfile's HEALTHCHECK asks http://127.0.0.1:8000/healthz in production."""
+    settings.ALLOWED_HOSTS = ["cctvwarga.example"]
+    settings.SECURE_SSL_REDIRECT = True
+    response = client.get("/healthz", HTTP_HOST="127.0.0.1:8000")
+    assert response.status_code == 200
+    assert response.json()["database"]["ok"] is True
+    # Every other page still refuses the host.
+    assert client.get("/", HTTP_HOST="127.0.0.1:8000").status_code == 400
