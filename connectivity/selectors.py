@@ -30,6 +30,16 @@ def check_latest(*, recorder: Recorder) -> Check | None:
     return checks_for_recorder(recorder=recorder).first()
 
 
+def checks_latest_for(*, recorder_ids: set[int]) -> dict[int, Check]:
+    """The latest finished check of each recorder (for lists: one query)."""
+    latest: dict[int, Check] = {}
+    for check in Check.objects.filter(
+        recorder_id__in=recorder_ids, status=CheckStatus.FINISHED
+    ).order_by("recorder_id", "-created_at", "-pk"):
+        latest.setdefault(check.recorder_id, check)
+    return latest
+
+
 def check_in_progress(*, recorder: Recorder) -> Check | None:
     """A check of ``recorder`` queued or running in the last ten minutes (older ones were lost)."""
     return (

@@ -30,6 +30,7 @@ from consent.models import Scope
 from consent.selectors import retention_days_in_force
 from consent.services import retention_purge_record
 from consent.snapshots import snapshot_name
+from owners import services as owner_services
 from owners.models import Recorder
 from portal import netguard
 
@@ -162,6 +163,12 @@ def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> C
             check.snapshot.save(snapshot_name(camera=camera), ContentFile(result.jpeg), save=False)
         check.save()
         recorder_record_check(recorder=check.recorder, check=check)
+        if check.result_code not in NOT_ABOUT_THE_RECORDER:
+            owner_services.enrolments_apply_check(
+                recorder=check.recorder,
+                passed=check.passed,
+                reason=f"uji koneksi #{check.pk}: {message}"[:1000],
+            )
     return check
 
 

@@ -100,6 +100,22 @@ def enrolment_transition(
     return enrolment
 
 
+@transaction.atomic
+def enrolments_apply_check(*, recorder: Recorder, passed: bool, reason: str) -> list[Enrolment]:
+    """A finished connectivity check moves the recorder's enrolments, the system acting.
+
+    Passed: submitted -> checked. Failed: checked -> submitted, until an officer has
+    verified the camera (later outages are shown to the police, not undone here).
+    """
+    from_state, to_state = (S.SUBMITTED, S.CHECKED) if passed else (S.CHECKED, S.SUBMITTED)
+    moved = []
+    for enrolment in Enrolment.objects.filter(camera__recorder=recorder, state=from_state):
+        moved.append(
+            enrolment_transition(enrolment=enrolment, to_state=to_state, actor=None, reason=reason)
+        )
+    return moved
+
+
 # --- joining wizard -----------------------------------------------------------------
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from math import asin, cos, radians, sin, sqrt
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
@@ -27,3 +28,13 @@ def validate_point_in_indonesia(
             code="outside_indonesia",
             params={"lat": lat, "lng": lng},
         )
+
+
+def distance_m(
+    lat1: Decimal | float, lng1: Decimal | float, lat2: Decimal | float, lng2: Decimal | float
+) -> int:
+    """Great-circle distance in metres between two points (haversine, Earth radius 6,371 km)."""
+    p1, p2 = radians(float(lat1)), radians(float(lat2))
+    dp, dl = p2 - p1, radians(float(lng2) - float(lng1))
+    a = sin(dp / 2) ** 2 + cos(p1) * cos(p2) * sin(dl / 2) ** 2
+    return round(2 * 6_371_000 * asin(sqrt(a)))

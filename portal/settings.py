@@ -378,6 +378,9 @@ CONNECTIVITY_RATE_LIMIT_WINDOW = env_int("CONNECTIVITY_RATE_LIMIT_WINDOW", 600)
 # Largest image Pillow decodes (pixels); larger ones are refused as decompression bombs.
 IMAGE_MAX_PIXELS = env_int("IMAGE_MAX_PIXELS", 40_000_000)
 
+# Days a field-visit photo is kept (stated on the visit form), then deleted by a daily job.
+FIELD_VISIT_PHOTO_RETENTION_DAYS = env_int("FIELD_VISIT_PHOTO_RETENTION_DAYS", 90)
+
 # Hours a staff activation link (first sign-in of an officer or administrator) stays valid.
 ACTIVATION_LINK_HOURS = env_int("ACTIVATION_LINK_HOURS", 72)
 

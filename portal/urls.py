@@ -35,6 +35,7 @@ urlpatterns += i18n_patterns(
     path("uji-koneksi/", include("connectivity.urls")),
     path("persetujuan/", include("consent.urls")),
     path("polisi/", include("workspace.urls")),
+    path("s/", include("workspace.sticker_urls")),
     path("program/", include("cms.urls")),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -9,7 +9,7 @@ the villages assigned to them, ``police.jurisdiction``).
 Consent filters every police queryset: an officer sees only cameras (and their
 sites, recorders, owners, enrolments) whose consent in force grants scope (a),
 listing in the registry; a Command Center operator only cameras that also
-grant live view, scope (c) or (d), and are connected. A withdrawn camera
+grant live view, scope (c) or (d), and are verified (to connect them) or connected. A withdrawn camera
 therefore leaves every police list at once. Sites, recorders and owners are
 derived from the cameras a person may see, so no role sees a recorder whose
 cameras it may not see.
@@ -29,6 +29,9 @@ from police.jurisdiction import jurisdiction_codes, officer_of
 from police.models import Officer, OfficerRole
 from police.regions import region_q
 
+# The enrolment states in which the Command Center sees a camera: from verified (to
+# connect it) onward.
+OPERATOR_STATES = (EnrolmentState.VERIFIED, *CONNECTED_STATES)
 # The consent scopes each police role needs to see a camera at all.
 POLICE_LIST_SCOPES = (Scope.LISTED,)
 COMMAND_CENTER_SCOPES = (Scope.LIVE_INCIDENT, Scope.LIVE_ALWAYS)
@@ -72,7 +75,7 @@ def cameras_visible_to(user: Any) -> QuerySet[Camera]:
         pk__in=consented_camera_ids(officer),
     )
     if officer.role == OfficerRole.OPERATOR:
-        qs = qs.filter(enrolments__state__in=CONNECTED_STATES).distinct()
+        qs = qs.filter(enrolments__state__in=OPERATOR_STATES).distinct()
     return qs
 
 
@@ -109,7 +112,7 @@ def enrolments_visible_to(user: Any) -> QuerySet[Enrolment]:
         return Enrolment.objects.filter(camera__in=owner_selectors.cameras_of_member(user))
     qs = Enrolment.objects.filter(camera__in=cameras_visible_to(user))
     if officer.role == OfficerRole.OPERATOR:
-        qs = qs.filter(state__in=CONNECTED_STATES)
+        qs = qs.filter(state__in=OPERATOR_STATES)
     return qs
 
 

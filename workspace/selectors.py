@@ -48,3 +48,13 @@ def queue_for(*, user: Any, limit: int = 200) -> QuerySet[Enrolment]:
         .select_related("camera__recorder__site__village", "program")
         .order_by("state_changed_at")[:limit]
     )
+
+
+def operator_queue_for(*, user: Any) -> QuerySet[Enrolment]:
+    """Verified cameras with live-view consent the operator may connect, oldest first."""
+    return (
+        scoping.enrolments_visible_to(user)
+        .filter(state=EnrolmentState.VERIFIED)
+        .select_related("camera__recorder__site__village", "program")
+        .order_by("state_changed_at")[:200]
+    )

@@ -6,21 +6,34 @@ from collections.abc import Callable
 from functools import wraps
 from typing import Any
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST
 
+from connectivity import selectors as check_selectors
 from consent.services import access_log_record
-from police.jurisdiction import officer_of
-from police.models import Officer
+from owners.models import EnrolmentState
+from police.jurisdiction import jurisdiction_codes, officer_of, units_visible_to
+from police.models import Officer, OfficerRole, Region, RegionLevel
+from police.regions import region_q
+from portal.private_files import private_file_response
 from registry import scoping
-from workspace import selectors
-from workspace.forms import AccessPurposeForm
-from workspace.services import enrolment_review
+from workspace import selectors, services
+from workspace.forms import (
+    AccessPurposeForm,
+    CredentialsRevealForm,
+    FieldVisitForm,
+    StickerBatchForm,
+)
+from workspace.models import FieldVisit, StickerBatch
 
 
 class OfficerRequest(HttpRequest):
@@ -30,11 +43,11 @@ class OfficerRequest(HttpRequest):
 
 
 def officer_required(
-    view: Callable[..., HttpResponse],
-) -> Callable[..., HttpResponse]:
+    view: Callable[..., HttpResponseBase],
+) -> Callable[..., HttpResponseBase]:
     @wraps(view)
     @login_required
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         officer = officer_of(request.user)
         if officer is None:
             raise PermissionDenied
@@ -68,7 +81,7 @@ def queue(request: OfficerRequest) -> HttpResponse:
 def camera_detail(request: OfficerRequest, pk: int) -> HttpResponse:
     camera = (
         scoping.cameras_visible_to(request.user)
-        .select_related("recorder__site__village", "recorder__site__owner")
+        .select_related("recorder__site__village__parent", "recorder__site__owner")
         .filter(pk=pk)
         .first()
     )
@@ -85,13 +98,29 @@ def camera_detail(request: OfficerRequest, pk: int) -> HttpResponse:
         purpose=_("Melihat data kamera"),
         cameras=[camera],
     )
-    enrolments = (
-        scoping.enrolments_visible_to(request.user).filter(camera=camera).select_related("program")
+    enrolments = list(
+        scoping.enrolments_visible_to(request.user)
+        .filter(camera=camera)
+        .select_related("program")
+        .prefetch_related("transitions__actor", "field_visits")
     )
+    for enrolment in enrolments:
+        enrolment.moves = services.moves_for(officer=request.officer, enrolment=enrolment)  # type: ignore[attr-defined]
+        enrolment.sticker_or_none = getattr(enrolment, "sticker", None)  # type: ignore[attr-defined]
+    check = check_selectors.check_latest(recorder=camera.recorder)
     return render(
         request,
         "police/camera_detail.html",
-        {"camera": camera, "enrolments": enrolments, "purpose_form": AccessPurposeForm()},
+        {
+            "camera": camera,
+            "site": camera.recorder.site,
+            "owner": camera.recorder.site.owner,
+            "enrolments": enrolments,
+            "check": check,
+            "purpose_form": AccessPurposeForm(),
+            "map_tile_url": settings.MAP_TILE_URL,
+            "is_operator": request.officer.role == OfficerRole.OPERATOR,
+        },
     )
 
 
@@ -118,16 +147,197 @@ def camera_access_purpose(request: OfficerRequest, pk: int) -> HttpResponse:
 @officer_required
 def enrolment_review_view(request: OfficerRequest, pk: int) -> HttpResponse:
     enrolment = get_object_or_404(scoping.enrolments_visible_to(request.user), pk=pk)
-    to_state = request.POST.get("to_state", "")
     try:
-        enrolment_review(
+        services.enrolment_review(
             officer=request.officer,
             enrolment=enrolment,
-            to_state=to_state,
+            to_state=request.POST.get("to_state", ""),
+            expected_state=request.POST.get("expected_state", ""),
             reason=request.POST.get("reason", "")[:1000],
         )
     except ValidationError as exc:
         messages.error(request, " ".join(exc.messages))
     else:
         messages.success(request, _("Status diperbarui."))
+    if request.POST.get("back") == "operator":
+        return redirect("police:operator-queue")
     return redirect("police:camera-detail", pk=enrolment.camera_id)
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def field_visit(request: OfficerRequest, pk: int) -> HttpResponse:
+    """The phone-first field visit form that verifies a checked camera."""
+    enrolment = get_object_or_404(
+        scoping.enrolments_visible_to(request.user).select_related(
+            "camera__recorder__site__village", "program"
+        ),
+        pk=pk,
+    )
+    may_verify = any(
+        m.to_state == EnrolmentState.VERIFIED
+        for m in services.moves_for(officer=request.officer, enrolment=enrolment)
+    )
+    if not may_verify:
+        messages.error(request, _("Kamera ini tidak menunggu verifikasi oleh Anda."))
+        return redirect("police:camera-detail", pk=enrolment.camera_id)
+    form = FieldVisitForm(
+        request.POST or None,
+        request.FILES or None,
+        initial={"visited_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M")},
+    )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.field_visit_record(
+                officer=request.officer,
+                enrolment=enrolment,
+                expected_state=request.POST.get("expected_state", ""),
+                visited_at=data["visited_at"],
+                met_whom=data["met_whom"],
+                sees_public_space=data["sees_public_space"],
+                angle_ok=data["angle_ok"],
+                advice=data["advice"],
+                verify=data["decision"] == "verify",
+                photo=data["photo"],
+                latitude=data["latitude"],
+                longitude=data["longitude"],
+                accuracy_m=data["accuracy_m"],
+            )
+        except ValidationError as exc:
+            if hasattr(exc, "error_dict"):
+                for field, errors in exc.error_dict.items():
+                    form.add_error(field if field in form.fields else None, errors)
+            else:
+                form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Kunjungan tersimpan. Kamera terverifikasi.")
+                if data["decision"] == "verify"
+                else _("Kunjungan tersimpan. Pemilik melihat saran Anda."),
+            )
+            return redirect("police:camera-detail", pk=enrolment.camera_id)
+    return render(
+        request,
+        "police/field_visit.html",
+        {
+            "enrolment": enrolment,
+            "site": enrolment.camera.recorder.site,
+            "form": form,
+            "retention_days": settings.FIELD_VISIT_PHOTO_RETENTION_DAYS,
+        },
+        status=400 if request.method == "POST" else 200,
+    )
+
+
+@officer_required
+def operator_queue(request: OfficerRequest) -> HttpResponse:
+    """Verified cameras with live-view consent, waiting to be connected to the Command Center."""
+    if request.officer.role != OfficerRole.OPERATOR:
+        raise PermissionDenied
+    enrolments = list(selectors.operator_queue_for(user=request.user))
+    latest = check_selectors.checks_latest_for(
+        recorder_ids={e.camera.recorder_id for e in enrolments}
+    )
+    for enrolment in enrolments:
+        enrolment.latest_check = latest.get(enrolment.camera.recorder_id)  # type: ignore[attr-defined]
+    if enrolments:
+        access_log_record(
+            officer=request.officer,
+            action="list",
+            purpose=_("Antrean Command Center"),
+            cameras=[e.camera for e in enrolments],
+        )
+    return render(
+        request,
+        "police/operator_queue.html",
+        {"enrolments": enrolments, "reveal_form": CredentialsRevealForm()},
+    )
+
+
+@never_cache
+@require_POST
+@officer_required
+def recorder_credentials(request: OfficerRequest, pk: int) -> HttpResponse:
+    """Reveal a recorder's sign-in to the operator: an explicit, logged action."""
+    if request.officer.role != OfficerRole.OPERATOR:
+        raise PermissionDenied
+    recorder = get_object_or_404(scoping.recorders_visible_to(request.user), pk=pk)
+    form = CredentialsRevealForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Tuliskan mengapa Anda perlu kata sandi perekam ini."))
+        return redirect("police:operator-queue")
+    credentials = services.recorder_credentials_reveal(
+        officer=request.officer, recorder=recorder, reason=form.cleaned_data["reason"]
+    )
+    response = render(
+        request,
+        "police/recorder_credentials.html",
+        {"recorder": recorder, "credentials": credentials},
+    )
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def _sticker_villages(request: OfficerRequest) -> Any:
+    return Region.objects.filter(
+        region_q(jurisdiction_codes(request.officer)), level=RegionLevel.VILLAGE
+    ).order_by("name")
+
+
+@officer_required
+@require_http_methods(["GET", "POST"])
+def stickers(request: OfficerRequest) -> HttpResponse:
+    """Print a batch of stickers for the connected cameras of a village or of the unit."""
+    villages = _sticker_villages(request)
+    form = StickerBatchForm(request.POST or None, villages=villages)
+    if request.method == "POST" and form.is_valid():
+        try:
+            batch = services.sticker_batch_create(
+                officer=request.officer, village=form.cleaned_data["village"]
+            )
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(
+                request, _("%(count)s stiker siap dicetak.") % {"count": batch.stickers.count()}
+            )
+            return redirect("police:stickers")
+    batches = (
+        StickerBatch.objects.filter(unit__in=units_visible_to(request.user))
+        .select_related("village", "created_by")
+        .order_by("-created_at")[:50]
+    )
+    return render(request, "police/stickers.html", {"form": form, "batches": batches})
+
+
+@officer_required
+def sticker_batch_pdf(request: OfficerRequest, pk: int) -> HttpResponseBase:
+    batch = get_object_or_404(
+        StickerBatch.objects.filter(unit__in=units_visible_to(request.user)).exclude(pdf=""),
+        pk=pk,
+    )
+    return private_file_response(
+        str(batch.pdf.name), content_type="application/pdf", filename=f"stiker-{batch.pk}.pdf"
+    )
+
+
+@officer_required
+def field_visit_photo(request: OfficerRequest, pk: int) -> HttpResponseBase:
+    visit = get_object_or_404(
+        FieldVisit.objects.filter(
+            enrolment__in=scoping.enrolments_visible_to(request.user)
+        ).exclude(photo=""),
+        pk=pk,
+    )
+    access_log_record(
+        officer=request.officer,
+        action="photo",
+        purpose=_("Melihat foto kunjungan lapangan"),
+        cameras=[visit.enrolment.camera],
+    )
+    try:
+        return private_file_response(str(visit.photo.name), content_type="image/jpeg")
+    except FileNotFoundError:
+        raise Http404 from None
