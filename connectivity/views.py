@@ -113,10 +113,7 @@ def check_snapshot(request: HttpRequest, check_id: int) -> HttpResponseBase:
             purpose=_("Melihat cuplikan verifikasi"),
             cameras=[camera] if camera else [],
         )
-    try:
-        return private_file_response(str(check.snapshot.name), content_type="image/jpeg")
-    except FileNotFoundError:
-        raise Http404 from None
+    return private_file_response(str(check.snapshot.name), content_type="image/jpeg")
 
 
 @login_required

@@ -337,7 +337,4 @@ def field_visit_photo(request: OfficerRequest, pk: int) -> HttpResponseBase:
         purpose=_("Melihat foto kunjungan lapangan"),
         cameras=[visit.enrolment.camera],
     )
-    try:
-        return private_file_response(str(visit.photo.name), content_type="image/jpeg")
-    except FileNotFoundError:
-        raise Http404 from None
+    return private_file_response(str(visit.photo.name), content_type="image/jpeg")

@@ -12,6 +12,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from connectivity.models import Check
 from consent.models import ConsentRecord
@@ -31,6 +32,7 @@ from tests.factories import (
     grant_consent,
     region_tree,
 )
+from workspace.models import FieldVisit, Sticker, StickerBatch
 
 pytestmark = pytest.mark.django_db
 
@@ -81,6 +83,17 @@ def world():
     )
     draft = JoinDraft.objects.create(user=owner_user, program=enrolment.program, owner=owner)
     check = Check.objects.create(recorder=camera.recorder)
+    visit = FieldVisit.objects.create(
+        enrolment=enrolment,
+        officer_name="Aipda Joko",
+        visited_at=timezone.now(),
+        met_whom="pemilik",
+        sees_public_space=True,
+        angle_ok=True,
+        photo="field-visits/none.jpg",
+    )
+    batch = StickerBatch.objects.create(unit=polsek, pdf="stickers/none.pdf")
+    sticker = Sticker.objects.create(enrolment=enrolment, batch=batch, token="t0k3n", code="T-1")
     receipt = ConsentRecord.objects.filter(owner=owner).latest("seq")
     return {
         "camera": camera,
@@ -93,6 +106,9 @@ def world():
         "program": enrolment.program,
         "invitation": invitation,
         "spare_membership": spare,
+        "visit": visit,
+        "batch": batch,
+        "sticker": sticker,
         "users": {
             "admin": admin,
             "owner": owner_user,
@@ -203,6 +219,24 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("cms:program-map-data", "program", expect(200, stranger=200)),
     ("signin:landing", "", expect(302)),
+    (
+        "police:field-visit",
+        "enrolment",
+        expect(404, **{roles(SEE_CAMERA): 302}, **{roles(MEMBERS, "other_owner", "admin"): 403}),
+    ),
+    (
+        "police:field-visit-photo",
+        "visit",
+        expect(404, **{roles(MEMBERS, "other_owner", "admin"): 403}),
+    ),
+    ("police:operator-queue", "", expect(403, operator_here=200, stranger=302)),
+    ("police:stickers", "", expect(403, **{roles(OFFICERS): 200})),
+    (
+        "police:sticker-batch-pdf",
+        "batch",
+        expect(404, **{roles(MEMBERS, "other_owner", "admin"): 403}),
+    ),
+    ("stickers:public", "sticker", expect(200, stranger=200)),
     ("accounts:activate", "unknown_token", expect(410, stranger=410)),
 ]
 
@@ -214,6 +248,11 @@ POSTS: list[tuple[str, str, dict[str, int]]] = [
         expect(404, **{roles(SEE_CAMERA): 302}, **{roles(MEMBERS, "other_owner", "admin"): 403}),
     ),
     ("consent:correction", "owner", expect(404, **{roles(MEMBERS): 302})),
+    (
+        "police:recorder-credentials",
+        "recorder",
+        expect(403, operator_here=404, stranger=302),
+    ),
     (
         "police:camera-access-purpose",
         "camera",
@@ -233,6 +272,8 @@ def _args(world, kind: str) -> list:
         return []
     if kind == "draft":
         return [world["draft"].pk, "site"]
+    if kind == "sticker":
+        return [world["sticker"].token]
     if kind == "unknown_token":
         return ["no-such-activation-token"]
     if kind == "membership":
@@ -277,6 +318,7 @@ def test_every_view_of_the_project_is_in_the_matrix():
     from django.urls import URLPattern, URLResolver, get_resolver
 
     ours = (
+        "stickers",
         "accounts",
         "signin",
         "owners",
@@ -314,21 +356,25 @@ def test_only_officers_of_the_jurisdiction_can_verify(client, world, role, expec
     client.force_login(world["users"][role])
     enrolment = world["enrolment"]
     response = client.post(
-        reverse("police:enrolment-review", args=[enrolment.pk]), {"to_state": "checked"}
+        reverse("police:enrolment-review", args=[enrolment.pk]),
+        {"to_state": "checked", "expected_state": "submitted", "reason": "uji manual di lokasi"},
     )
     assert response.status_code == expected
     enrolment.refresh_from_db()
     assert enrolment.state == state_after
 
 
-def test_the_operator_sees_the_camera_once_it_is_connected(client, world):
+def test_the_operator_sees_the_camera_once_it_is_verified_to_connect_it(client, world):
     from owners.services import enrolment_transition
 
     enrolment = world["enrolment"]
-    for state in (EnrolmentState.CHECKED, EnrolmentState.VERIFIED, EnrolmentState.CONNECTED):
-        enrolment_transition(enrolment=enrolment, to_state=state, actor=None)
     client.force_login(world["users"]["operator_here"])
-    assert client.get(reverse("police:camera-detail", args=[world["camera"].pk])).status_code == 200
+    url = reverse("police:camera-detail", args=[world["camera"].pk])
+    enrolment_transition(enrolment=enrolment, to_state=EnrolmentState.CHECKED, actor=None)
+    assert client.get(url).status_code == 404
+    for state in (EnrolmentState.VERIFIED, EnrolmentState.CONNECTED):
+        enrolment_transition(enrolment=enrolment, to_state=state, actor=None)
+        assert client.get(url).status_code == 200
 
 
 def test_an_officer_without_an_authenticator_who_did_not_claim_the_account_is_shut_out(
