@@ -10,9 +10,9 @@ Consent filters every police queryset: an officer sees only cameras (and their
 sites, recorders, owners, enrolments) whose consent in force grants scope (a),
 listing in the registry; a Command Center operator only cameras that also
 grant live view, scope (c) or (d), and are verified (to connect them) or
-connected. A withdrawn camera therefore leaves every police list at once. Sites, recorders and owners are
-derived from the cameras a person may see, so no role sees a recorder whose
-cameras it may not see.
+connected. A withdrawn camera therefore leaves every police list at once.
+Sites, recorders and owners are derived from the cameras a person may see, so
+no role sees a recorder whose cameras it may not see.
 """
 
 from __future__ import annotations
