@@ -291,7 +291,7 @@ def _sticker_villages(request: OfficerRequest) -> Any:
 def stickers(request: OfficerRequest) -> HttpResponse:
     """Print a batch of stickers for the connected cameras of a village or of the unit."""
     villages = _sticker_villages(request)
-    form = StickerBatchForm(request.POST or None, villages=villages)
+    form = StickerBatchForm(request.POST if request.method == "POST" else None, villages=villages)
     if request.method == "POST" and form.is_valid():
         try:
             batch = services.sticker_batch_create(
