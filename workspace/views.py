@@ -215,7 +215,7 @@ def field_visit(request: OfficerRequest, pk: int) -> HttpResponse:
                 request,
                 _("Kunjungan tersimpan. Kamera terverifikasi.")
                 if data["decision"] == "verify"
-                else _("Kunjungan tersimpan. Pemilik melihat saran Anda."),
+                else _("Kunjungan tersimpan. Kamera belum diverifikasi."),
             )
             return redirect("police:camera-detail", pk=enrolment.camera_id)
     return render(

@@ -292,3 +292,32 @@ def test_printing_with_nothing_connected_says_so(client, pipeline: Pipeline):
     page = client.post(reverse("police:stickers"), {}, follow=True).content.decode()
     assert "Tidak ada kamera terhubung" in page
     assert not Sticker.objects.exists()
+
+
+def test_field_visit_photos_go_after_the_stated_retention(pipeline: Pipeline, settings):
+    import datetime as dt
+
+    from django.core.files.base import ContentFile
+
+    from consent.models import RetentionPurge
+    from workspace.tasks import purge_field_visit_photos
+
+    settings.FIELD_VISIT_PHOTO_RETENTION_DAYS = 90
+    visits = []
+    for days in (91, 89):
+        visit = FieldVisit.objects.create(
+            enrolment=pipeline.enrolment,
+            officer_name="x",
+            visited_at=timezone.now() - dt.timedelta(days=days),
+            met_whom="pemilik",
+            sees_public_space=True,
+            angle_ok=True,
+        )
+        visit.photo.save(f"field-visits/t/{days}.jpg", ContentFile(b"jpg"))
+        visits.append(visit)
+
+    purge_field_visit_photos.enqueue()
+
+    old, young = (FieldVisit.objects.get(pk=v.pk) for v in visits)
+    assert not old.photo and young.photo
+    assert RetentionPurge.objects.get(kind="field_visit_photo").purged == 1
