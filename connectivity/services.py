@@ -73,14 +73,20 @@ def check_start(*, recorder: Recorder, user: Any) -> Check:
 
 
 def check_ensure(*, recorder: Recorder, user: Any) -> Check | None:
-    """Queue a check of ``recorder`` unless its latest check passed (submitting cameras).
+    """After cameras are submitted: a recent passing check counts, else queue a new one.
 
-    Returns the queued or running check, or ``None`` when the latest one passed
-    or the user or host is over its rate limit: the submission stands and the
-    scheduled re-check tests the recorder later.
+    A check that passed within ``CONNECTIVITY_RECHECK_HOURS`` moves the submitted
+    enrolments to checked at once, as a check finishing now would. Returns the
+    queued or running check, or ``None`` when the recent one passed or the user
+    or host is over its rate limit: the submission stands and the scheduled
+    re-check tests the recorder later.
     """
     latest = selectors.check_latest(recorder=recorder)
-    if latest is not None and latest.passed:
+    fresh = timezone.now() - dt.timedelta(hours=settings.CONNECTIVITY_RECHECK_HOURS)
+    if latest is not None and latest.passed and (latest.finished_at or latest.created_at) > fresh:
+        owner_services.enrolments_apply_check(
+            recorder=recorder, passed=True, reason=f"uji koneksi #{latest.pk}: {latest.message}"
+        )
         return None
     try:
         return check_start(recorder=recorder, user=user)

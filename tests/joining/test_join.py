@@ -249,3 +249,32 @@ def test_the_camera_formset_never_builds_more_than_64_forms():
     assert JoinCameraFormSet.absolute_max == 64
     assert len(formset.forms) == 64
     assert not formset.is_valid()
+
+
+def test_submitting_after_a_recent_passing_check_moves_the_cameras_to_checked(
+    client, program, resident
+):
+    from django.utils import timezone
+
+    from connectivity.models import Check, CheckStatus
+
+    draft = walk_to_cameras(client, program)
+    client.post(
+        step_url(draft, "cameras"),
+        cameras_payload([{"channel": "1", "direction": "90", "angle": "90"}]),
+    )
+    grant_consent(Camera.objects.get())
+    client.post(step_url(draft, "consent"))
+    Check.objects.create(
+        recorder=Recorder.objects.get(),
+        status=CheckStatus.FINISHED,
+        result_code="ok",
+        finished_at=timezone.now(),
+    )
+
+    assert client.post(step_url(draft, "review")).status_code == 302
+
+    enrolment = Camera.objects.get().enrolments.get()
+    assert enrolment.state == EnrolmentState.CHECKED
+    last = enrolment.transitions.order_by("pk").last()
+    assert last.actor is None and last.reason.startswith("uji koneksi #")
