@@ -39,7 +39,9 @@ def _storages_changed(*, setting: str, **kwargs: Any) -> None:
 setting_changed.connect(_storages_changed, dispatch_uid="portal-private-storage")
 
 
-def private_file_response(name: str, *, content_type: str, filename: str = "") -> FileResponse:
+def private_file_response(
+    name: str, *, content_type: str, filename: str = "", attachment: bool = False
+) -> FileResponse:
     """Stream ``name`` from the private storage; never cached by a browser or a proxy.
 
     A file that is gone (deleted by retention or withdrawal) is a 404.
@@ -52,5 +54,6 @@ def private_file_response(name: str, *, content_type: str, filename: str = "") -
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     if filename:
-        response["Content-Disposition"] = f'inline; filename="{filename}"'
+        kind = "attachment" if attachment else "inline"
+        response["Content-Disposition"] = f'{kind}; filename="{filename}"'
     return response

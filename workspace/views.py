@@ -319,7 +319,10 @@ def sticker_batch_pdf(request: OfficerRequest, pk: int) -> HttpResponseBase:
         pk=pk,
     )
     return private_file_response(
-        str(batch.pdf.name), content_type="application/pdf", filename=f"stiker-{batch.pk}.pdf"
+        str(batch.pdf.name),
+        content_type="application/pdf",
+        filename=f"stiker-{batch.pk}.pdf",
+        attachment=True,
     )
 
 

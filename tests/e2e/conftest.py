@@ -24,7 +24,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
-from playwright.sync_api import Browser, BrowserContext, Page, Route, sync_playwright
+from playwright.sync_api import Browser, BrowserContext, Page, Route, expect, sync_playwright
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -38,6 +38,8 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 PHONE_VIEWPORT = {"width": 360, "height": 780}
+# Assertions wait for their condition; shared CI machines can be slow, so wait long.
+expect.set_options(timeout=30_000)
 SCREENSHOT_DIR = Path(__file__).resolve().parents[2] / "docs" / "user-guide" / "img"
 
 
