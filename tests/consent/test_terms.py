@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -168,3 +169,38 @@ def test_an_administrator_writes_and_publishes_a_version_in_the_wagtail_admin(ad
     assert terms.text_sha256 == terms.compute_sha256()
     assert "Terdaftar" in terms.canonical_text()
     assert current_terms() == terms
+
+
+def test_published_versions_are_titled_by_their_number_in_the_admin(admin_client):
+    v1 = publish_terms()
+    admin_client.post(reverse("consent_terms_new_version", args=[v1.pk]))
+    v2 = terms_publish(terms=TermsVersion.objects.exclude(pk=v1.pk).get())
+    admin_client.post(reverse("consent_terms_new_version", args=[v2.pk]))
+    title = v1.title_id
+
+    listing = admin_client.get(reverse("wagtailsnippets_consent_termsversion:list")).text
+    titles = re.findall(r'<span id="snippet_\d+_title">([^<]*)</span>', listing)
+    assert sorted(titles) == [f"Draf — {title}", f"v1 — {title}", f"v2 — {title}"]
+    for view in ("inspect", "history"):
+        page = admin_client.get(
+            reverse(f"wagtailsnippets_consent_termsversion:{view}", args=[v1.pk])
+        )
+        assert f"v1 — {title}" in page.text
+        assert "Draf —" not in page.text
+
+
+def test_versions_published_before_the_fix_get_their_number_back_in_the_admin(admin_client):
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("consent.migrations.0005_published_terms_revision_titles")
+    v1 = publish_terms()
+    v1.revisions.update(object_str=f"Draf — {v1.title_id}")  # as stored before the fix
+
+    migration.retitle_published_revisions(apps, None)
+
+    listing = admin_client.get(reverse("wagtailsnippets_consent_termsversion:list")).text
+    assert re.findall(r'<span id="snippet_\d+_title">([^<]*)</span>', listing) == [
+        f"v1 — {v1.title_id}"
+    ]
