@@ -240,18 +240,51 @@ EXPLANATIONS: dict[str, Explanation] = {
     )
 }
 
-WARNINGS: dict[str, Promise] = {
-    # Translators: EN: Only H.265 is offered; some viewers need H.264. Add an H.264 sub stream if possible.
-    "h265_only": _(
-        "Hanya H.265 yang tersedia; sebagian penampil butuh H.264. Tambahkan aliran H.264 bila "
-        "bisa."
-    ),
-    # Translators: EN: Low frame rate (under 10 per second): fast movement is missed.
-    "low_fps": _("Laju gambar rendah (di bawah 10 per detik): gerakan cepat terlewat."),
-    # Translators: EN: Resolution under 720p: faces and number plates are hard to read.
-    "low_resolution": _("Resolusi di bawah 720p: wajah dan pelat nomor sulit terbaca."),
-    # Translators: EN: The recorder's clock is off: recording times will be wrong. Turn on NTP.
-    "clock_skew": _("Jam perekam tidak tepat: waktu rekaman akan salah. Aktifkan NTP."),
+
+@dataclass(frozen=True)
+class Note:
+    """A note on a passing check: what is wrong, and what the owner can do about it."""
+
+    code: str
+    text: Promise
+    advice: Promise
+
+
+NOTES: dict[str, Note] = {
+    n.code: n
+    for n in (
+        Note(
+            "low_resolution",
+            # Translators: EN: Resolution under 720p: faces and number plates are hard to read.
+            _("Resolusi di bawah 720p: wajah dan pelat nomor sulit terbaca."),
+            # Translators: EN: In the recorder's settings, set the main stream to 1280x720 (720p) or higher.
+            _("Di pengaturan perekam, atur aliran utama ke 1280x720 (720p) atau lebih tinggi."),
+        ),
+        Note(
+            "low_fps",
+            # Translators: EN: Low frame rate (under 10 per second): fast movement is missed.
+            _("Laju gambar rendah (di bawah 10 per detik): gerakan cepat terlewat."),
+            # Translators: EN: In the recorder's settings, raise the main stream's frame rate to 15 per second or more.
+            _(
+                "Di pengaturan perekam, naikkan laju gambar (frame rate) aliran utama ke 15 per "
+                "detik atau lebih."
+            ),
+        ),
+        Note(
+            "h265_only",
+            # Translators: EN: Only H.265 is offered; some viewers need H.264.
+            _("Hanya H.265 yang tersedia; sebagian penampil butuh H.264."),
+            # Translators: EN: If the recorder can, set one of its streams (for example the sub stream) to H.264.
+            _("Bila perekam bisa, atur salah satu alirannya (misalnya sub-stream) ke H.264."),
+        ),
+        Note(
+            "clock_skew",
+            # Translators: EN: The recorder's clock is off: recording times will be wrong.
+            _("Jam perekam tidak tepat: waktu rekaman akan salah."),
+            # Translators: EN: Turn on NTP (automatic time) in the recorder's settings, then test again.
+            _("Aktifkan NTP (waktu otomatis) di pengaturan perekam, lalu uji lagi."),
+        ),
+    )
 }
 
 
@@ -284,5 +317,14 @@ def message_for(code: str, detail: dict[str, Any] | None = None) -> str:
     return f"{rendered['title']}. {rendered['text']} {rendered['next_step']}"
 
 
-def warning_text(code: str) -> str:
-    return str(WARNINGS.get(code, code))
+def warning_notes(codes: list[str]) -> list[dict[str, str]]:
+    """Each note of a check (``Check.warnings``) with its advice, in the active language.
+
+    An unknown code (from a newer probe) is shown as the code itself, with no advice.
+    """
+    notes = []
+    for code in codes:
+        note = NOTES.get(code)
+        text, advice = (str(note.text), str(note.advice)) if note else (code, "")
+        notes.append({"code": code, "text": text, "advice": advice})
+    return notes

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 
 from connectivity import selectors, services
 from connectivity.brands import brand_profile
-from connectivity.explanations import explain, step_label, warning_text
+from connectivity.explanations import explain, step_label
 from connectivity.models import Check
 from consent.services import access_log_record
 from owners import selectors as owner_selectors
@@ -34,7 +34,6 @@ def _check_context(check: Check, user: object) -> dict[str, object]:
         "show_snapshot": selectors.snapshot_visible_to(user=user, check=check),
         "steps": [{**step, "label": step_label(step.get("name", ""))} for step in check.steps],
         "explanation": explain(check.result_code, check.detail) if check.finished else None,
-        "warning_texts": [warning_text(code) for code in check.warnings],
         "poll_seconds": POLL_SECONDS,
     }
 

@@ -134,6 +134,16 @@ class TermsVersion(DraftStateMixin, RevisionMixin, ClusterableModel):
             return self.title_en, self.body_en
         return self.title_id, self.body_id
 
+    def revisions_relabel(self) -> None:
+        """Give the revisions the admin titles this version by their frozen label.
+
+        Wagtail's admin titles a snippet by its latest revision's ``object_str``, and
+        the revision that was published was saved while this was a draft ("Draf — …").
+        """
+        self.revisions.filter(pk__in=[self.live_revision_id, self.latest_revision_id]).update(
+            object_str=str(self)
+        )
+
     def _frozen_row(self) -> TermsVersion | None:
         if self.pk is None:
             return None

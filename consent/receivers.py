@@ -9,6 +9,8 @@ from consent.services import terms_freeze
 
 
 def terms_published(sender: type, instance: Any, **kwargs: Any) -> None:
-    """Wagtail published a terms version (admin button or ``terms_publish``): freeze it."""
+    """Wagtail published a terms version (admin button or ``terms_publish``): freeze it,
+    and title it "vN — …" in the admin."""
     if isinstance(instance, TermsVersion):
         terms_freeze(terms=instance)
+        instance.revisions_relabel()

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.contrib import messages
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.urls import path, reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods
 from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
@@ -94,12 +94,29 @@ def refuse_deleting_published_terms(
     return None
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 def terms_new_version(request: HttpRequest, pk: int) -> HttpResponse:
+    """POST: a new draft copied from version ``pk``, then its edit form.
+
+    The listing button posts here in one click; a GET (the link opened in a new tab,
+    or without JavaScript) asks for confirmation with a form that posts here.
+    """
     if not request.user.has_perm("consent.add_termsversion"):
         messages.error(request, _("Anda tidak berhak membuat versi syarat."))
         return HttpResponseRedirect(reverse("wagtailadmin_home"))
     source = get_object_or_404(TermsVersion, pk=pk)
+    if request.method == "GET":
+        return render(
+            request,
+            "consent/admin/terms_new_version.html",
+            {
+                "source": source,
+                "page_title": _("Buat versi baru"),
+                "page_subtitle": str(source),
+                "header_icon": "copy",
+                "list_url": reverse(f"{TERMS_NS}:list"),
+            },
+        )
     draft = terms_draft_create(based_on=source, user=request.user)
     messages.success(request, _("Draf versi baru dibuat dari %(source)s.") % {"source": source})
     return HttpResponseRedirect(reverse(f"{TERMS_NS}:edit", args=[draft.pk]))
@@ -119,13 +136,20 @@ def consent_admin_urls() -> list[Any]:
 @hooks.register("register_snippet_listing_buttons")
 def new_version_button(snippet: Any, user: Any, next_url: str | None = None) -> list[ListingButton]:
     if isinstance(snippet, TermsVersion) and snippet.is_frozen:
+        url = reverse("consent_terms_new_version", args=[snippet.pk])
         return [
             ListingButton(
                 _("Buat versi baru"),
-                url=reverse("consent_terms_new_version", args=[snippet.pk]),
+                url=url,
                 icon_name="copy",
                 priority=10,
-                attrs={"data-controller": "w-action", "data-action": "w-action#post"},
+                # Wagtail's w-action controller posts to its url value, not to the
+                # link's href: without the value it posts to the listing (HTTP 405).
+                attrs={
+                    "data-controller": "w-action",
+                    "data-action": "w-action#post",
+                    "data-w-action-url-value": url,
+                },
             )
         ]
     return []

@@ -29,6 +29,8 @@ USERNAME = "admin"
 PASSWORD = AWKWARD_PASSWORD
 
 HD_PATHS = ("/Streaming/Channels/101", "/stream1")
+# 720p H.264 at 5 frames per second: passes, with the low frame rate note.
+LOW_FPS_PATH = "/low-fps"
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -55,15 +57,15 @@ def make_device(onvif_host: FakeDeviceHost) -> Callable[..., FakeOnvifDevice]:
     return make
 
 
-def _make_hd_clip(path: Path) -> Path:
-    """Two seconds of 1280x720 H.264 at 25 fps, a key frame every second."""
+def _make_hd_clip(path: Path, fps: int = 25) -> Path:
+    """Two seconds of 1280x720 H.264 at ``fps`` frames per second, a key frame every second."""
     with av.open(str(path), "w", format="matroska") as container:
         stream = container.add_stream(
-            "libx264", rate=25, options={"bf": "0", "g": "25", "preset": "ultrafast"}
+            "libx264", rate=fps, options={"bf": "0", "g": str(fps), "preset": "ultrafast"}
         )
         stream.width, stream.height, stream.pix_fmt = 1280, 720, "yuv420p"
-        stream.time_base = Fraction(1, 25)
-        for index in range(50):
+        stream.time_base = Fraction(1, fps)
+        for index in range(2 * fps):
             frame = av.VideoFrame(1280, 720, "yuv420p")
             for plane in frame.planes:
                 plane.update(bytes([(index * 5) % 256]) * plane.buffer_size)
@@ -77,11 +79,17 @@ def _make_hd_clip(path: Path) -> Path:
 
 @pytest.fixture(scope="session")
 def hd_rtsp_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RtspServer]:
-    """gst-rtsp-server with a 720p clip mounted at brand paths (Hikvision, Tapo)."""
-    clip = _make_hd_clip(tmp_path_factory.mktemp("hd-clip") / "hd.mkv")
+    """gst-rtsp-server with a 720p clip mounted at brand paths (Hikvision, Tapo), and a
+    5 fps 720p clip at ``LOW_FPS_PATH``."""
+    clips = tmp_path_factory.mktemp("hd-clip")
+    clip = _make_hd_clip(clips / "hd.mkv")
+    low_fps_clip = _make_hd_clip(clips / "hd-5fps.mkv", fps=5)
     config = {
         "users": {USERNAME: PASSWORD},
-        "mounts": {path: {"file": str(clip), "codec": "h264"} for path in HD_PATHS},
+        "mounts": {
+            **{path: {"file": str(clip), "codec": "h264"} for path in HD_PATHS},
+            LOW_FPS_PATH: {"file": str(low_fps_clip), "codec": "h264"},
+        },
     }
     process = subprocess.Popen(
         [SYSTEM_PYTHON, str(SERVE_SCRIPT), json.dumps(config)],

@@ -2,8 +2,10 @@ from __future__ import annotations
 
 from urllib.parse import unquote
 
+from django.utils import translation
+
 from connectivity.brands import BRANDS, candidate_paths
-from connectivity.explanations import EXPLANATIONS, WARNINGS, explain
+from connectivity.explanations import EXPLANATIONS, NOTES, explain, warning_notes
 from connectivity.rtsp import ERROR_CODES
 from owners.models import RecorderBrand
 
@@ -59,8 +61,19 @@ def test_the_port_is_named_in_the_port_closed_explanation():
     assert "554" in explain("port_closed", {"port": 554})["title"]
 
 
-def test_warnings_have_texts():
-    assert {"h265_only", "low_fps", "low_resolution", "clock_skew"} <= set(WARNINGS)
+def test_every_note_the_probe_gives_has_a_text_and_advice():
+    codes = ["h265_only", "low_fps", "low_resolution", "clock_skew"]
+    assert set(codes) <= set(NOTES)
+    notes = warning_notes(codes)
+    assert [n["code"] for n in notes] == codes
+    assert all(n["text"] and n["advice"] for n in notes)
+    with translation.override("en"):
+        (clock,) = warning_notes(["clock_skew"])
+    assert clock["text"] == "The recorder's clock is off: recording times will be wrong."
+    assert clock["advice"].startswith("Turn on NTP")
+    assert warning_notes(["from_a_newer_probe"]) == [
+        {"code": "from_a_newer_probe", "text": "from_a_newer_probe", "advice": ""}
+    ]
 
 
 def test_scrubbing_hides_credentials_but_never_mangles_the_address():

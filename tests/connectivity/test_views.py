@@ -9,6 +9,8 @@ from connectivity import tasks
 from connectivity.models import Check, CheckStatus
 from tests.connectivity.conftest import PASSWORD, USERNAME
 from tests.factories import OwnerFactory, RecorderFactory, SiteFactory, UserFactory
+from tests.fakes.onvif_device import FakeProfile
+from tests.fakes.rtsp_server import RtspServer
 
 pytestmark = pytest.mark.django_db
 
@@ -71,6 +73,72 @@ def test_a_running_check_polls_its_progress_partial(client, owner_user, recorder
     done = client.get(reverse("connectivity:check-progress", args=[check.pk]))
     assert "hx-get" not in done.text
     assert "Perekam lolos uji" in done.text
+
+
+# Each note, as the owner reads it, and the advice that goes with it.
+NOTES = {
+    "low_resolution": ("Resolusi di bawah 720p", "atur aliran utama ke 1280x720 (720p)"),
+    "low_fps": ("Laju gambar rendah", "naikkan laju gambar (frame rate)"),
+    "h265_only": ("Hanya H.265 yang tersedia", "ke H.264"),
+    "clock_skew": ("Jam perekam tidak tepat", "Aktifkan NTP"),
+}
+
+
+def test_a_check_that_passed_with_notes_lists_each_note_with_its_advice(
+    client, owner_user, make_device, rtsp_server, django_capture_on_commit_callbacks
+):
+    device = make_device(
+        profiles=[FakeProfile(path=RtspServer.H265_PATH, encoding="H265", width=640, height=360)],
+        clock_skew=120,
+        lan_host=None,
+    )
+    recorder = RecorderFactory(
+        site=SiteFactory(owner=OwnerFactory(member=owner_user)), host="127.0.0.1",
+        onvif_enabled=True, onvif_port=device.port, rtsp_port=rtsp_server.port,
+        username=USERNAME, password=PASSWORD,
+    )  # fmt: skip
+    client.force_login(owner_user)
+    with django_capture_on_commit_callbacks(execute=True):
+        started = client.post(reverse("connectivity:recorder-test", args=[recorder.pk]))
+
+    detail = client.get(started.url)
+
+    assert "Lolos, dengan catatan" in detail.text
+    for code in ("h265_only", "low_resolution", "clock_skew"):
+        text, advice = NOTES[code]
+        assert f'data-warning="{code}"' in detail.text
+        assert text in detail.text and advice in detail.text
+    assert 'data-warning="low_fps"' not in detail.text
+
+
+def test_every_note_shows_on_the_check_its_progress_and_the_recorder_page(
+    client, owner_user, recorder
+):
+    check = Check.objects.create(
+        recorder=recorder, status=CheckStatus.FINISHED, result_code="ok_with_warnings",
+        warnings=list(NOTES),
+    )  # fmt: skip
+    client.force_login(owner_user)
+
+    for url in (
+        reverse("connectivity:check-detail", args=[check.pk]),
+        reverse("connectivity:check-progress", args=[check.pk]),
+        reverse("connectivity:recorder-test", args=[recorder.pk]),
+    ):
+        page = client.get(url).text
+        for code, (text, advice) in NOTES.items():
+            assert f'data-warning="{code}"' in page, (url, code)
+            assert text in page and advice in page, (url, code)
+
+
+def test_a_check_without_notes_shows_no_notes_section(client, owner_user, recorder):
+    check = Check.objects.create(recorder=recorder, status=CheckStatus.FINISHED, result_code="ok")
+    client.force_login(owner_user)
+
+    page = client.get(reverse("connectivity:check-detail", args=[check.pk])).text
+
+    assert "Perekam lolos uji" in page
+    assert "data-warning" not in page
 
 
 def test_the_history_lists_checks_and_status_changes(client, owner_user, recorder):

@@ -7,6 +7,8 @@ sign consent and submit. A screenshot of each step goes to docs/user-guide/img/.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -54,8 +56,8 @@ def test_a_resident_joins_from_sign_up_to_submitted_cameras(
     # Sign up with an email address.
     page.goto(live_server.url + "/accounts/signup/")
     page.get_by_label("Nama lengkap").fill("Siti Rahmawati")
-    page.get_by_label("E-mail").fill("siti@contoh.id")
-    page.get_by_label("Kata Kunci").fill("Kamera-Aman-2026")
+    page.get_by_label("Email (opsional)").fill("siti@contoh.id")
+    page.get_by_label(re.compile(r"^Kata sandi\W*$")).fill("Kamera-Aman-2026")
     page.get_by_label("Kata sandi (lagi)").fill("Kamera-Aman-2026")
     shot(page, "join-0-signup")
     page.get_by_role("button", name="Daftar").click()

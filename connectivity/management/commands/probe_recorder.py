@@ -2,8 +2,11 @@
 
 Prints one JSON object: ``ok``, ``result_code``, ``message`` (Indonesian),
 ``steps`` (``name``, ``ok``, ``ms``, ``error_code``), ``device``
-(``manufacturer``, ``model``, ``firmware``, ``serial``) and ``streams``
-(``uri`` without credentials, ``codec``, ``width``, ``height``, ``fps``).
+(``manufacturer``, ``model``, ``firmware``, ``serial``), ``streams``
+(``uri`` without credentials, ``codec``, ``width``, ``height``, ``fps``) and
+``warnings``: the codes of the notes on a passing check (``low_resolution``,
+``low_fps``, ``h265_only``, ``clock_skew``; empty otherwise), which is what
+``result_code`` ``ok_with_warnings`` refers to.
 Exit status 0 when the recorder passed, 1 when it did not, 2 for bad arguments.
 ONVIF is tried when ``--onvif-port`` is given; otherwise RTSP alone, with the
 brand's paths unless ``--rtsp-path`` is given. Private and loopback addresses
@@ -23,7 +26,7 @@ from django.utils import translation
 
 from connectivity import isolation
 from connectivity.brands import BRANDS, brand_profile
-from connectivity.explanations import message_for
+from connectivity.explanations import message_for, warning_notes
 from connectivity.probe import ProbeResult, ProbeTarget
 
 DEVICE_FIELDS = ("manufacturer", "model", "firmware", "serial")
@@ -49,6 +52,7 @@ def result_json(result: ProbeResult) -> dict[str, Any]:
         "steps": [dataclasses.asdict(step) for step in result.steps],
         "device": {name: result.device.get(name, "") for name in DEVICE_FIELDS},
         "streams": [dataclasses.asdict(stream) for stream in result.streams],
+        "warnings": list(result.warnings),
     }
 
 
@@ -56,6 +60,8 @@ class Command(BaseCommand):
     help = "Test one recorder (ONVIF and RTSP) and print the result."
     # A network tool other programs call: it needs no database and must answer fast.
     requires_system_checks: list[str] = []
+    # call_command(..., stdin=StringIO(...)) stands in for standard input.
+    stealth_options = ("stdin",)
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--host", required=True, help="host name or public IP address")
@@ -99,5 +105,9 @@ class Command(BaseCommand):
                 self.stdout.write(
                     f"  {mark} {step['name']:<20} {step['ms']:>6} ms {step['error_code']}"
                 )
+            with translation.override("id"):
+                notes = warning_notes(data["warnings"])
+            for note in notes:
+                self.stdout.write(f"  ! {note['code']}: {note['text']} {note['advice']}")
         if not result.ok:
             sys.exit(1)
