@@ -11,6 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
@@ -79,7 +80,14 @@ def check_detail(request: HttpRequest, check_id: int) -> HttpResponse:
     check = get_object_or_404(
         selectors.checks_visible_to(request.user).select_related("recorder__site"), pk=check_id
     )
-    return render(request, "connectivity/check_detail.html", _check_context(check, request.user))
+    back = request.GET.get("kembali", "")
+    if not (back.startswith("/") and url_has_allowed_host_and_scheme(back, allowed_hosts=None)):
+        back = ""
+    return render(
+        request,
+        "connectivity/check_detail.html",
+        {**_check_context(check, request.user), "back_url": back},
+    )
 
 
 @login_required

@@ -192,7 +192,18 @@ def _check_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
             messages.error(request, str(explain("rate_limited")["text"]))
         return _step_url(draft, JoinStep.CHECK)
     check = check_selectors.check_latest(recorder=recorder)
-    return _render(request, draft, JoinStep.CHECK, {"recorder": recorder, "check": check})
+    context = {
+        "recorder": recorder,
+        "check": check,
+        "explanation": explain(check.result_code, check.detail)
+        if check is not None and check.finished
+        else None,
+        "poll_seconds": 1,
+    }
+    if request.GET.get("partial") == "result":
+        # The HTMX poll: only the result part, until the check has finished.
+        return render(request, "owners/join/check.html#result", {"draft": draft, **context})
+    return _render(request, draft, JoinStep.CHECK, context)
 
 
 def _cameras_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
@@ -234,7 +245,9 @@ def _cameras_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
             )
         )
         if not existing:
-            count = max(1, min(recorder.channel_count or 2, 16))
+            # Pre-fill only the channels the recorder reported (one when it did not say):
+            # a row the owner did not mean to add would become a phantom camera.
+            count = max(1, min(recorder.channel_count or 1, MAX_CHANNELS))
             existing = [
                 {"channel": n, "name": "", "direction": 0, "angle": 90, "sees_public_space": True}
                 for n in range(1, count + 1)

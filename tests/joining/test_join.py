@@ -278,3 +278,53 @@ def test_submitting_after_a_recent_passing_check_moves_the_cameras_to_checked(
     assert enrolment.state == EnrolmentState.CHECKED
     last = enrolment.transitions.order_by("pk").last()
     assert last.actor is None and last.reason.startswith("uji koneksi #")
+
+
+def test_the_check_step_asks_again_while_the_check_runs_and_stops_when_it_finished(
+    client, program, resident
+):
+    from connectivity.models import Check, CheckStatus
+
+    draft = walk_to_cameras(client, program)
+    check = Check.objects.create(recorder=Recorder.objects.get(), status=CheckStatus.RUNNING)
+    page = client.get(step_url(draft, "check")).content.decode()
+    assert "partial=result" in page and "hx-trigger" in page
+
+    partial = client.get(step_url(draft, "check") + "?partial=result").content.decode()
+    assert partial.lstrip().startswith('<div id="check-status"') and "sedang berjalan" in partial
+
+    Check.objects.filter(pk=check.pk).update(
+        status=CheckStatus.FINISHED,
+        result_code="ok_with_warnings",
+        message="Lolos, dengan catatan",
+        warnings=["low_fps"],
+    )
+    partial = client.get(step_url(draft, "check") + "?partial=result").content.decode()
+    assert "hx-trigger" not in partial and "Lolos, dengan catatan" in partial
+    assert 'data-warning="low_fps"' in partial
+
+
+def test_the_check_details_lead_back_into_the_wizard(client, program, resident):
+    from connectivity.models import Check, CheckStatus
+
+    draft = walk_to_cameras(client, program)
+    check = Check.objects.create(recorder=Recorder.objects.get(), status=CheckStatus.FINISHED)
+    page = client.get(step_url(draft, "check")).content.decode()
+    link = reverse("connectivity:check-detail", args=[check.pk])
+    assert f"{link}?kembali={step_url(draft, 'check')}" in page
+    detail = client.get(link, {"kembali": step_url(draft, "check")}).content.decode()
+    assert f'href="{step_url(draft, "check")}"' in detail and "Kembali ke pendaftaran" in detail
+    elsewhere = client.get(link, {"kembali": "//evil.example/"}).content.decode()
+    assert 'href="//evil.example/"' not in elsewhere and "Kembali ke pendaftaran" not in elsewhere
+
+
+@pytest.mark.parametrize(("reported", "rows"), [(0, 1), (4, 4)])
+def test_the_cameras_step_prefills_only_the_channels_the_recorder_reported(
+    client, program, resident, reported, rows
+):
+    draft = walk_to_cameras(client, program)
+    Recorder.objects.update(channel_count=reported)
+    response = client.get(step_url(draft, "cameras"))
+    formset = response.context["formset"]
+    assert formset.initial_form_count() == rows
+    assert [f.initial["channel"] for f in formset.forms[:rows]] == list(range(1, rows + 1))
