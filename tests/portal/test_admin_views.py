@@ -22,6 +22,7 @@ from portal.admin_scoping import ScopedModelViewSet
 from tests.conftest import give_totp
 from tests.factories import (
     CameraFactory,
+    OfficerFactory,
     OwnerFactory,
     PoliceUnitFactory,
     ProgramFactory,
@@ -60,6 +61,7 @@ def world():
     )
     camera = CameraFactory(recorder=RecorderFactory(site=site))
     ProgramFactory(unit=unit)
+    OfficerFactory(unit=unit)
     other_site = SiteFactory(owner=OwnerFactory(member=UserFactory()), village=village)
     other_camera = CameraFactory(recorder=RecorderFactory(site=other_site))
     return {"camera": camera, "other_camera": other_camera, "owner_user": owner_user}
