@@ -11,7 +11,7 @@ from typing import Any
 
 from django.core.files.storage import Storage, storages
 from django.core.signals import setting_changed
-from django.http import FileResponse, Http404
+from django.http import Http404, HttpResponse
 from django.utils.functional import LazyObject, empty
 
 
@@ -41,16 +41,19 @@ setting_changed.connect(_storages_changed, dispatch_uid="portal-private-storage"
 
 def private_file_response(
     name: str, *, content_type: str, filename: str = "", attachment: bool = False
-) -> FileResponse:
-    """Stream ``name`` from the private storage; never cached by a browser or a proxy.
+) -> HttpResponse:
+    """The file ``name`` from the private storage; never cached by a browser or a proxy.
 
-    A file that is gone (deleted by retention or withdrawal) is a 404.
+    Read whole and closed at once: these files are small (snapshots, photos,
+    receipts, sticker sheets), and no open file outlives the request. A file
+    that is gone (deleted by retention or withdrawal) is a 404.
     """
     try:
-        handle = private_storage().open(name, "rb")
+        with private_storage().open(name, "rb") as handle:
+            content = handle.read()
     except FileNotFoundError:
         raise Http404 from None
-    response = FileResponse(handle, content_type=content_type)
+    response = HttpResponse(content, content_type=content_type)
     response["Cache-Control"] = "private, no-store"
     response["X-Content-Type-Options"] = "nosniff"
     if filename:

@@ -150,7 +150,6 @@ def test_the_bhabinkamtibmas_verifies_with_a_field_visit_from_a_phone(client, pi
         assert max(kept.size) == 1600 and not kept.getexif()
     photo = client.get(reverse("police:field-visit-photo", args=[visit.pk]))
     assert photo.status_code == 200 and photo["Cache-Control"] == "private, no-store"
-    photo.file_to_stream.close()
 
 
 @pytest.mark.parametrize(
@@ -238,8 +237,7 @@ def test_stickers_are_printed_placed_by_the_bhabinkamtibmas_and_shown_to_the_pub
     sticker = Sticker.objects.get()
     assert sticker.code.startswith("MAT-") and len(sticker.token) >= 20
     pdf = client.get(reverse("police:sticker-batch-pdf", args=[sticker.batch_id]))
-    body = b"".join(pdf.streaming_content)
-    pdf.file_to_stream.close()
+    body = pdf.content
     assert body.startswith(b"%PDF-")
 
     public_url = reverse("stickers:public", args=[sticker.token])
