@@ -24,7 +24,8 @@ def demo_owners() -> QuerySet[Owner]:
 def demo_agreements_ensure(*, owners: QuerySet[Owner], batch: int = 500) -> int:
     """DEMO DATA ONLY: write the agreements generated demo owners would have signed.
 
-    Cameras in the verification pipeline get (a) (verified ones also (b));
+    Cameras in the verification pipeline get (a) (verified ones also (b) and (d), so
+    the Command Center has cameras to connect);
     connected ones also (c) and (d); every third camera (e). Cameras whose only
     enrolment is withdrawn get an agreement followed by a withdrawal. Owners
     that already have a record are skipped, so a second run adds nothing. Never
@@ -36,7 +37,7 @@ def demo_agreements_ensure(*, owners: QuerySet[Owner], batch: int = 500) -> int:
     pipeline: dict[str, str] = {
         EnrolmentState.SUBMITTED: "a",
         EnrolmentState.CHECKED: "a",
-        EnrolmentState.VERIFIED: "ab",
+        EnrolmentState.VERIFIED: "abd",
         EnrolmentState.CONNECTED: "abcd",
         EnrolmentState.STICKERED: "abcd",
         EnrolmentState.WITHDRAWN: "a",

@@ -569,6 +569,69 @@ def showcase_ensure(users: dict[str, User]) -> None:
                 )
 
 
+#: Neighbours of the demo resident, in the demo Bhabinkamtibmas's villages, one camera
+#: at each step of the police pipeline, so every officer login has work to do. Their
+#: contact addresses match ``demo.consent.DEMO_OWNER_EMAIL``: they get demo agreements.
+PIPELINE_NEIGHBOURS = [
+    (9001, "Bapak Darmawan", "Bitung Jaya", EnrolmentState.CHECKED),
+    (9002, "Ibu Wulandari", "Bitung Jaya", EnrolmentState.CHECKED),
+    (9003, "Warung Bu Tini", "Cikupa", EnrolmentState.VERIFIED),
+    (9004, "Bengkel Jaya Motor", "Cikupa", EnrolmentState.VERIFIED),
+    (9005, "Bapak Hasan", "Bitung Jaya", EnrolmentState.CONNECTED),
+    (9006, "Apotek Sehat", "Cikupa", EnrolmentState.CONNECTED),
+]
+
+
+def pipeline_neighbours_ensure() -> None:
+    program = Program.objects.filter(slug="mataraksa").first()
+    if program is None:
+        return
+    for number, name, village_name, state in PIPELINE_NEIGHBOURS:
+        email = f"{GENERATED_PREFIX}{number}@{DEMO_DOMAIN}"
+        if Owner.objects.filter(contact_email=email).exists():
+            continue
+        village = (
+            Region.objects.filter(
+                level=RegionLevel.VILLAGE, name=village_name, code__startswith="36.03"
+            )
+            .order_by("code")
+            .first()
+        )
+        if village is None or village.latitude is None or village.longitude is None:
+            continue
+        owner = Owner.objects.create(
+            kind=OwnerKind.RESIDENT, name=name, contact_email=email, contact_phone="+6281200009000"
+        )
+        offset = Decimal(number - 9000) / Decimal(2000)
+        site = Site.objects.create(
+            owner=owner,
+            name="Rumah",
+            address=f"Jl. Kenanga No. {number - 9000}",
+            village=village,
+            latitude=village.latitude + offset,
+            longitude=village.longitude - offset,
+        )
+        recorder = Recorder.objects.create(
+            site=site,
+            brand=RecorderBrand.DAHUA,
+            model="XVR5104HS",
+            host=f"rumah{number}.ddns.example",
+            username="admin",
+            password=f"demo-dvr-{number}",
+            channel_count=1,
+        )
+        camera = Camera.objects.create(
+            recorder=recorder,
+            channel=1,
+            name="Depan rumah",
+            latitude=site.latitude,
+            longitude=site.longitude,
+            direction=(number * 45) % 360,
+            angle=90,
+        )
+        Enrolment.objects.create(camera=camera, program=program, state=state)
+
+
 def demo_seed(*, cameras: int = 400) -> SeedReport:
     report = SeedReport()
     with transaction.atomic():
@@ -578,5 +641,6 @@ def demo_seed(*, cameras: int = 400) -> SeedReport:
         users = users_ensure()
         report.users = len(users)
         showcase_ensure(users)
+        pipeline_neighbours_ensure()
     report.owners_created, report.cameras_total = cameras_ensure(cameras)
     return report
