@@ -30,7 +30,11 @@ class SignForm(forms.Form):
         initial=SignerCapacity.OWNER,
     )
     authority_statement = forms.CharField(
-        label=_("Pernyataan kewenangan (wajib bagi kuasa/pengelola)"),
+        label=_("Jabatan atau pernyataan kewenangan"),
+        help_text=_(
+            "Pengurus organisasi: tulis jabatan Anda (misalnya Direktur). Kuasa/pengelola: "
+            "tulis dasar kewenangan Anda mewakili pemilik kamera."
+        ),
         widget=forms.Textarea(attrs={"rows": 3}),
         required=False,
         max_length=2000,

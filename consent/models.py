@@ -261,7 +261,11 @@ class RecordKind(models.TextChoices):
 
 
 class SignerCapacity(models.TextChoices):
+    """Who signs: the owner in person; an organisation's own officer (director,
+    manager) for it; or a representative (an estate manager) for other people's cameras."""
+
     OWNER = "owner", _("Pemilik kamera")
+    SIGNATORY = "signatory", _("Pengurus yang berwenang atas nama organisasi pemilik")
     REPRESENTATIVE = "representative", _("Kuasa/pengelola yang berwenang")
 
 

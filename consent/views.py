@@ -36,6 +36,7 @@ from consent.models import (
     ConsentRecord,
     DataSubjectRequest,
     RequestKind,
+    SignerCapacity,
     TermsVersion,
 )
 from consent.receipts import qr_svg_data_uri, receipt_fields, receipt_pdf_kept
@@ -153,7 +154,9 @@ def sign(request: HttpRequest, owner_id: int) -> HttpResponse:
                 "terms": terms.pk,
                 "scopes": initial_scopes,
                 "cameras": list(cameras.values_list("pk", flat=True)),
-                "capacity": "representative" if owner.is_organisation else "owner",
+                "capacity": SignerCapacity.SIGNATORY
+                if owner.is_organisation
+                else SignerCapacity.OWNER,
             },
             cameras=cameras,
             terms=terms,

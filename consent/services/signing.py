@@ -153,8 +153,18 @@ def agreement_sign(
             _("Centang kotak persetujuan untuk menandatangani."), code="not_confirmed"
         )
     authority_statement = (authority_statement or "").strip()
-    if owner.is_organisation:
-        capacity = SignerCapacity.REPRESENTATIVE
+    if capacity not in SignerCapacity.values:
+        raise SigningRefused(_("Pilih kedudukan Anda."), code="bad_capacity")
+    if capacity == SignerCapacity.SIGNATORY and not owner.is_organisation:
+        raise SigningRefused(
+            _("Penanda tangan atas nama organisasi hanya untuk pemilik berupa organisasi."),
+            code="bad_capacity",
+        )
+    if capacity == SignerCapacity.SIGNATORY and len(authority_statement) < 2:
+        raise SigningRefused(
+            _("Tuliskan jabatan Anda di organisasi pemilik (misalnya Direktur)."),
+            code="no_position",
+        )
     if capacity == SignerCapacity.REPRESENTATIVE and len(authority_statement) < 10:
         raise SigningRefused(
             _("Sebagai kuasa, tuliskan pernyataan kewenangan Anda mewakili pemilik."),

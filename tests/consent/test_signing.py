@@ -107,15 +107,67 @@ def test_an_estate_manager_signs_as_representative_with_a_declaration_of_authori
         recorder=RecorderFactory(site=SiteFactory(owner=estate, village=world.site.village))
     )
     with pytest.raises(SigningRefused, match="pernyataan kewenangan"):
-        sign(owner=estate, user=manager, cameras=[camera])
+        sign(
+            owner=estate,
+            user=manager,
+            cameras=[camera],
+            capacity=SignerCapacity.REPRESENTATIVE,
+        )
     record = sign(
         owner=estate,
         user=manager,
         cameras=[camera],
+        capacity=SignerCapacity.REPRESENTATIVE,
         authority_statement="Saya pengelola berdasarkan SK Direksi No. 12/2026.",
     )
     assert record.capacity == SignerCapacity.REPRESENTATIVE
     assert "SK Direksi" in record.authority_statement
+
+
+def test_a_business_signs_through_its_own_officer_without_the_estate_declaration(
+    client, world: World
+):
+    director = UserFactory(full_name="Budi Santoso")
+    shop = OwnerFactory(
+        name="Toko Santoso", kind=OwnerKind.BUSINESS, is_organisation=True, member=director
+    )
+    camera = CameraFactory(
+        recorder=RecorderFactory(site=SiteFactory(owner=shop, village=world.site.village))
+    )
+    client.force_login(director)
+    page = client.get(reverse("consent:sign", args=[shop.pk]))
+    assert page.context["form"]["capacity"].value() == SignerCapacity.SIGNATORY
+    with pytest.raises(SigningRefused, match="jabatan"):
+        sign(owner=shop, user=director, cameras=[camera], capacity=SignerCapacity.SIGNATORY)
+    record = sign(
+        owner=shop,
+        user=director,
+        cameras=[camera],
+        capacity=SignerCapacity.SIGNATORY,
+        authority_statement="Direktur",
+    )
+    assert record.capacity == SignerCapacity.SIGNATORY  # what they chose, never overridden
+
+
+def test_a_business_owner_who_picks_owner_keeps_that_choice(world: World):
+    director = UserFactory()
+    shop = OwnerFactory(kind=OwnerKind.BUSINESS, is_organisation=True, member=director)
+    camera = CameraFactory(
+        recorder=RecorderFactory(site=SiteFactory(owner=shop, village=world.site.village))
+    )
+    record = sign(owner=shop, user=director, cameras=[camera], capacity=SignerCapacity.OWNER)
+    assert record.capacity == SignerCapacity.OWNER
+
+
+def test_a_resident_cannot_sign_as_an_organisations_officer(world: World):
+    with pytest.raises(SigningRefused, match="organisasi"):
+        sign(
+            owner=world.owner,
+            user=world.admin,
+            cameras=world.cameras,
+            capacity=SignerCapacity.SIGNATORY,
+            authority_statement="Direktur",
+        )
 
 
 # --- through the page ---------------------------------------------------------------
