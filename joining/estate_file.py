@@ -314,6 +314,7 @@ class Area:
     def __init__(self, name: str, villages: list[Village]) -> None:
         self.name = name
         self.by_code = {v.code.replace(".", ""): v for v in villages}
+        self._nearest: dict[tuple[float, float], Village | None] = {}
         self.grid: dict[tuple[int, int], list[Village]] = {}
         for village in villages:
             self.grid.setdefault(self._cell(village.latitude, village.longitude), []).append(
@@ -324,6 +325,15 @@ class Area:
         return int(lat // self.RADIUS_DEG), int(lng // self.RADIUS_DEG)
 
     def nearest(self, lat: float, lng: float) -> Village | None:
+        # The cameras of one site share its point: look each point up once.
+        key = (lat, lng)
+        if key not in self._nearest:
+            if len(self._nearest) > 100_000:
+                self._nearest.clear()
+            self._nearest[key] = self._search(lat, lng)
+        return self._nearest[key]
+
+    def _search(self, lat: float, lng: float) -> Village | None:
         ci, cj = self._cell(lat, lng)
         best: tuple[float, Village] | None = None
         for di in (-1, 0, 1):
@@ -450,11 +460,19 @@ YES = frozenset({"ya", "y", "yes", "1", "true", "benar", "iya"})
 NO = frozenset({"tidak", "t", "no", "n", "0", "false", "salah", "tdk", "ga", "gak", "nggak"})
 
 HOST_RE = re.compile(r"^[a-z0-9]([a-z0-9.\-]*[a-z0-9])?$|^\[?[0-9a-f:]+\]?$")
+CONTROL_RE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+PHONE_PUNCTUATION_RE = re.compile(r"[\s\-().]")
+# An Indonesian mobile number (national significant number 8xx, 9 to 12 digits): the
+# common case, turned into E.164 without the full parser.
+MOBILE_RE = re.compile(r"^(?:\+62|62|0)?(8[1-9]\d{7,10})$")
 SCIENTIFIC_RE = re.compile(r"^\d+([.,]\d+)?e\+?\d+$", re.IGNORECASE)
 
 
 def _text(cells: dict[str, str], key: str, max_length: int, *, required: bool = False) -> str:
-    value = "".join(ch for ch in cells.get(key, "") if ch >= " " or ch == "\t").strip()
+    value = cells.get(key, "")
+    if not value.isprintable():
+        value = CONTROL_RE.sub("", value)
+    value = value.strip()
     if required and not value:
         raise _Bad(key, _("Kolom %(col)s wajib diisi.") % {"col": key})
     if len(value) > max_length:
@@ -542,7 +560,10 @@ def _phone(cells: dict[str, str]) -> str | None:
                 "hilang. Format kolom no_hp sebagai teks di Excel, lalu ketik ulang nomornya."
             ),
         )
-    digits = re.sub(r"[\s\-().]", "", raw)
+    digits = PHONE_PUNCTUATION_RE.sub("", raw)
+    mobile = MOBILE_RE.match(digits)
+    if mobile:
+        return "+62" + mobile.group(1)
     if digits.isdigit():
         if digits.startswith("62"):
             digits = "+" + digits
