@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "wagtail.contrib.settings.context_processors.settings",
                 "police.context_processors.workspace_menu",
+                "cms.context_processors.public_links",
             ],
         },
     },
@@ -270,7 +273,11 @@ PHONE_DEFAULT_REGION = "ID"
 WAGTAILADMIN_LOGIN_URL = "admin-login"  # allauth sign-in, or a 403 for the signed in
 WAGTAIL_SITE_NAME = "CCTV Warga"
 WAGTAILADMIN_BASE_URL = SITE_URL
-WAGTAIL_I18N_ENABLED = False
+# Pages are translated with Wagtail's own i18n: one page tree per locale, the
+# Indonesian tree is the source, editors translate with "Terjemahkan"
+# (wagtail.contrib.simple_translation). A page with no English translation is
+# served in Indonesian at its /en/ address, with a notice (cms.models).
+WAGTAIL_I18N_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
 # Wagtail's database search; on SQLite with serial index writes (cms/search.py)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
@@ -303,6 +310,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True

@@ -209,6 +209,7 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ("consent:receipt", "receipt", expect(404, **{roles(MEMBERS): 200})),
     ("consent:receipt-pdf", "receipt", expect(404, **{roles(MEMBERS): 200})),
     ("consent:verify", "receipt", expect(200, stranger=200)),
+    ("consent:scopes", "", expect(200, stranger=200)),
     ("consent:staff-requests", "", expect(404, admin=200)),
     ("police:dashboard", "", expect(403, **{roles(OFFICERS): 200})),
     ("police:queue", "", expect(403, **{roles(OFFICERS): 200})),
