@@ -412,6 +412,13 @@ CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))
 CONNECTIVITY_PROBE_WORKERS = env_int("CONNECTIVITY_PROBE_WORKERS", 2)
 # Checks run at once by one batch task (scheduled re-checks).
 CONNECTIVITY_RECHECK_CONCURRENCY = env_int("CONNECTIVITY_RECHECK_CONCURRENCY", 50)
+# Estate import (joining.estate_import): a parse or write past this many seconds is
+# reaped as failed ("Impor terputus"); an unconfirmed preview expires after the hours.
+ESTATE_IMPORT_DEADLINE_SECONDS = env_int("ESTATE_IMPORT_DEADLINE_SECONDS", 900)
+ESTATE_IMPORT_PREVIEW_HOURS = env_int("ESTATE_IMPORT_PREVIEW_HOURS", 24)
+# A manager's "check all recorders" runs this many checks at once, in one task, so a
+# big estate takes a bounded share of probe capacity and other users' checks go on.
+ESTATE_CHECK_CONCURRENCY = env_int("ESTATE_CHECK_CONCURRENCY", 4)
 # Test hook only, never from the environment: "host:rtsp_port" targets whose worker
 # calls os.abort() mid-probe, to prove a crash fails one check and nothing else.
 CONNECTIVITY_TEST_ABORT_TARGETS: list[str] = []
