@@ -238,7 +238,7 @@ def _trend(program: Program, village_ids: list[int], counted: int, target: int) 
     projected = None
     if missing == 0:
         projected = today
-    elif pace > 0:
+    elif pace > 0 and missing / pace < 52 * 25:  # beyond 25 years: "not at this pace"
         projected = today + dt.timedelta(days=round(missing / pace * 7))
     return Trend(points, needed, pace, projected, missing == 0, _svg(points, target, program))
 
@@ -257,14 +257,15 @@ def _svg(points: list[TrendPoint], target: int, program: Program) -> dict[str, A
         return round(x, 1), round(y, 1)
 
     line = " ".join(f"{x},{y}" for x, y in (xy(p.week, p.counted) for p in points))
+    # Strings, so that the template's number localisation (1,5) never reaches SVG.
     tx1, ty1 = xy(start, 0)
     tx2, ty2 = xy(end, target)
     return {
         "line": line,
-        "target_line": (tx1, ty1, tx2, ty2),
-        "target_y": xy(start, target)[1],
-        "width": width,
-        "height": height,
+        "target_line": {"x1": str(tx1), "y1": str(ty1), "x2": str(tx2), "y2": str(ty2)},
+        "target_y": str(xy(start, target)[1]),
+        "width": str(width),
+        "height": str(height),
     }
 
 
