@@ -451,6 +451,9 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{
 # Public site (cms): how long progress aggregates and whole pages stay cached, and
 # how often a web process re-reads the change stamp (0 turns the page cache off).
 PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
+# A connected recorder failing its re-checks this long shows as an outage on the police
+# dashboard (keep it below CONNECTIVITY_RECHECK_HOURS: then it appears within one cycle).
+POLICE_OUTAGE_AFTER_MINUTES = env_int("POLICE_OUTAGE_AFTER_MINUTES", 60)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 

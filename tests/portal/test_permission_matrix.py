@@ -225,6 +225,11 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ("consent:staff-requests", "", expect(404, admin=200)),
     ("police:dashboard", "", expect(403, **{roles(OFFICERS): 200})),
     ("police:queue", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:map", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:map-data", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras-export-csv", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras-export-xlsx", "", expect(403, **{roles(OFFICERS): 200})),
     (
         "police:camera-detail",
         "camera",
