@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connectivity.models import Check
+from notifications.models import Message, MessageKind, MessageStatus
 from consent.models import ConsentRecord
 from owners.models import EnrolmentState, Invitation, JoinDraft, MemberRole, Membership
 from police.models import OfficerRole, UnitLevel
@@ -95,6 +96,15 @@ def world():
     batch = StickerBatch.objects.create(unit=polsek, pdf="stickers/none.pdf")
     sticker = Sticker.objects.create(enrolment=enrolment, batch=batch, token="t0k3n", code="T-1")
     receipt = ConsentRecord.objects.filter(owner=owner).latest("seq")
+    message = Message.objects.create(
+        key="matrix",
+        kind=MessageKind.UPDATE,
+        phone="+6281234567890",
+        template="cw_submitted",
+        status=MessageStatus.FAILED,
+        next_attempt_at=timezone.now(),
+        deadline_at=timezone.now(),
+    )
     return {
         "camera": camera,
         "enrolment": enrolment,
@@ -109,6 +119,7 @@ def world():
         "visit": visit,
         "batch": batch,
         "sticker": sticker,
+        "message": message,
         "users": {
             "admin": admin,
             "owner": owner_user,
@@ -238,6 +249,10 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("stickers:public", "sticker", expect(200, stranger=200)),
     ("accounts:activate", "unknown_token", expect(410, stranger=410)),
+    ("notifications:opt-in", "", expect(200)),
+    ("notifications:outbox", "", expect(404, admin=200)),
+    # Meta's webhook: no sign-in; a GET without the verify token is refused for everyone.
+    ("whatsapp:webhook", "", expect(403, stranger=403)),
 ]
 
 # Views that only take POST: (url name, arguments, statuses of a POST with no data).
@@ -264,6 +279,7 @@ POSTS: list[tuple[str, str, dict[str, int]]] = [
     ("owners:member-role", "membership", expect(404, owner=302, org_member=403)),
     ("owners:member-remove", "membership", expect(404, owner=302, org_member=403)),
     ("owners:member-leave", "owner", expect(404, **{roles(MEMBERS): 302})),
+    ("notifications:outbox-retry", "message", expect(404, admin=302)),
 ]
 
 
@@ -328,6 +344,7 @@ def test_every_view_of_the_project_is_in_the_matrix():
         "police",
         "cms",
         "notifications",
+        "whatsapp",
     )
     found: set[str] = set()
 
