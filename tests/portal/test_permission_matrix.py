@@ -15,8 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from connectivity.models import Check
-from notifications.models import Message, MessageKind, MessageStatus
 from consent.models import ConsentRecord
+from notifications.models import Message, MessageKind, MessageStatus
 from owners.models import EnrolmentState, Invitation, JoinDraft, MemberRole, Membership
 from police.models import OfficerRole, UnitLevel
 from tests.conftest import give_totp
