@@ -85,7 +85,7 @@ def test_statuses_move_forward_only_and_duplicates_are_ignored(client, graph_api
 
 
 def test_a_bad_sibling_never_loses_a_valid_entry(client, graph_api, resident):
-    user, _owner, _recorder = resident
+    _user, _owner, _recorder = resident
     good = graph_api.inbound_payload(PHONE, "halo", bsuid="ID.1234567890")
     bad_change = {"field": "messages", "value": {"messages": [{"from": "not-a-number", "id": "x"}]}}
     unknown_field = {"field": "account_update", "value": {"whatever": 1}}
@@ -151,7 +151,7 @@ def test_status_answers_with_the_senders_cameras(client, graph_api, resident):
 
 
 def test_anything_else_gets_the_help_text_once_a_day(client, graph_api, resident):
-    user, _owner, _recorder = resident
+    _user, _owner, _recorder = resident
     post(client, graph_api, graph_api.inbound_payload(PHONE, "halo"))
     Recipient.objects.update(last_sent_at=None)
     post(client, graph_api, graph_api.inbound_payload(PHONE, "apa kabar"))
