@@ -561,3 +561,50 @@ class RetentionPurge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.purged} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+# The WhatsApp opt-in text, versioned: a record keeps the version and the words it
+# answered. A new wording gets a new version; old records keep theirs.
+MESSAGING_OPT_IN_VERSION = "wa-1"
+MESSAGING_OPT_IN_TEXTS = {
+    "wa-1": (
+        "Saya setuju menerima kabar CCTV Warga (status kamera, undangan, kode masuk) "
+        "lewat WhatsApp di nomor ini. Saya bisa berhenti kapan saja dengan membalas "
+        "BERHENTI atau lewat halaman profil."
+    ),
+}
+
+
+class MessagingChannel(models.TextChoices):
+    SIGNUP = "signup", _("Pendaftaran")
+    PROFILE = "profile", _("Halaman profil")
+    WHATSAPP = "whatsapp", _("Balasan WhatsApp")
+    DELIVERY = "delivery", _("Nomor tidak dapat menerima WhatsApp")
+
+
+class MessagingConsent(models.Model):
+    """Append-only: a phone number said yes or no to WhatsApp messages.
+
+    The latest row of a number is its state. Each row keeps the version and the
+    words of the opt-in text, the channel it came through and the time, next to the
+    consent records, and shows in "Data saya".
+    """
+
+    phone = models.CharField(_("nomor HP"), max_length=20, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opted_in = models.BooleanField(_("setuju"))
+    text_version = models.CharField(_("versi teks"), max_length=20)
+    text = models.TextField(_("teks"))
+    channel = models.CharField(_("saluran"), max_length=10, choices=MessagingChannel.choices)
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("persetujuan WhatsApp")
+        verbose_name_plural = _("persetujuan WhatsApp")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["phone", "-at"], name="messaging_consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {'ya' if self.opted_in else 'tidak'} ({self.channel})"
