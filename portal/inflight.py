@@ -67,9 +67,10 @@ class Kind:
 @dataclass(frozen=True)
 class KindReport:
     name: str
-    lost: int
-    requeued: int
-    swept: int
+    lost: int = 0
+    requeued: int = 0
+    swept: int = 0
+    error: str = ""  # why this kind's pass failed (the next pass tries again)
 
 
 _registry: dict[str, Kind] = {}
@@ -100,8 +101,9 @@ def reap_all(*, now: datetime | None = None) -> list[KindReport]:
         try:
             reaped = kind.reap(now)
             swept = kind.sweep(now) if kind.sweep is not None else 0
-        except Exception:
+        except Exception as exc:
             logger.exception("reaping %s failed; the next pass tries again", kind.name)
+            reports.append(KindReport(name=kind.name, error=f"{type(exc).__name__}: {exc}"))
             continue
         if reaped.lost or swept:
             logger.warning(
@@ -115,6 +117,17 @@ def reap_all(*, now: datetime | None = None) -> list[KindReport]:
             KindReport(name=kind.name, lost=reaped.lost, requeued=reaped.requeued, swept=swept)
         )
     return reports
+
+
+def report_json(report: KindReport) -> dict[str, int | str]:
+    counts: dict[str, int | str] = {
+        "lost": report.lost,
+        "requeued": report.requeued,
+        "swept": report.swept,
+    }
+    if report.error:
+        counts["error"] = report.error
+    return counts
 
 
 def stuck_counts(*, now: datetime | None = None) -> dict[str, int]:

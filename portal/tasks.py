@@ -27,13 +27,10 @@ periodic.register(prune_task_results, schedule=periodic.DailyAt(hour=3, minute=1
 
 
 @task
-def reap_lost_work() -> dict[str, dict[str, int]]:
+def reap_lost_work() -> dict[str, dict[str, int | str]]:
     """Mark work past its deadline as lost (re-queue it where safe); hand unsent work
     to the engine. Every kind registers itself with ``portal.inflight``."""
-    return {
-        report.name: {"lost": report.lost, "requeued": report.requeued, "swept": report.swept}
-        for report in inflight.reap_all()
-    }
+    return {report.name: inflight.report_json(report) for report in inflight.reap_all()}
 
 
 # Every minute: a check's deadline is a few minutes, and a pass with nothing to do

@@ -9,14 +9,19 @@ and a broker that go away and come back. Real processes only (``engines`` marker
   so do the workers.
 - Redis going away under Celery (a private ``redis-server`` we stop and start): a
   check asked for meanwhile is recorded, and the sweep sends it once Redis is back.
+
+Starting a worker takes seconds on a loaded machine, so the processes are shared by
+the module where a test does not need its own: every worker reaches PostgreSQL
+through one proxy, and the web server and its Celery worker use the private Redis.
 """
 
 from __future__ import annotations
 
 import http.cookiejar
 import json
+import os
 import re
-import subprocess
+import signal
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -24,6 +29,7 @@ import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
+import kombu
 import pytest
 from django.contrib.auth.models import Group
 from django.db import connection
@@ -33,11 +39,15 @@ from connectivity import services as connectivity_services
 from connectivity.explanations import LOST
 from connectivity.models import Check, CheckStatus
 from owners.models import MemberRole, Membership
+from portal.celery import RUN_TASK_NAME
+from portal.celery import app as celery_app
+from portal.tasks import reap_lost_work
 from tests.factories import RecorderFactory, UserFactory
 from tests.fakes.tcp_proxy import TcpProxy
 from tests.portal.conftest import (
     BIN,
-    ROOT,
+    CELERY_BACKEND,
+    Q2_BACKEND,
     Worker,
     free_port,
     subprocess_env,
@@ -53,7 +63,8 @@ from tests.portal.faults import PrivateRedis, alive, kill, process_running_probe
 pytestmark = [
     pytest.mark.engines,
     pytest.mark.django_db(transaction=True),
-    pytest.mark.xdist_group("engines"),
+    # its own group: with --dist loadgroup it runs beside the other engine tests
+    pytest.mark.xdist_group("faults"),
 ]
 
 FINISHED = {TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED}
@@ -80,119 +91,140 @@ def wait_for_check(check: Check, statuses: set[str], *, worker: Worker, timeout:
     return check
 
 
-def celery_worker_on(queue: str, log: Path, **env: str) -> Worker:
-    return Worker(
-        [
-            str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "INFO",
-            "--queues", queue, "--hostname", f"{queue}@%h",
-            "--concurrency", "1", "--without-mingle", "--without-gossip",
-        ],
-        subprocess_env(TASK_ENGINE="celery", CELERY_TRACK_STARTED="true", **env),
-        log,
-        queue=queue,
-    )  # fmt: skip
+def celery_command(*queues: str) -> list[str]:
+    command = [
+        str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "INFO",
+        "--concurrency", "1", "--without-mingle", "--without-gossip",
+    ]  # fmt: skip
+    if queues:
+        command += ["--queues", ",".join(queues), "--hostname", f"{queues[0]}@%h"]
+    return command
 
 
-# --- a worker killed mid-task ------------------------------------------------------------
+QCLUSTER = [str(BIN / "python"), "manage.py", "qcluster", "--skip-checks"]
 
 
-def test_a_check_whose_celery_worker_is_killed_mid_probe_runs_again_and_finishes(
-    on_celery, silent_recorder, tmp_path
-):
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    worker = celery_worker_on(queue, tmp_path / "celery.log", **QUICK_PROBES)
-    try:
-        check = Check.objects.create(recorder=silent_recorder)
-        result = connectivity_services.run_check.using(queue_name=queue).enqueue(check.pk)
-        wait_for_check(check, {CheckStatus.RUNNING}, worker=worker)
-        busy = wait_until(lambda: process_running_probes(worker.process.pid), worker=worker)
-
-        kill(busy)  # the pool process running the probe: SIGKILL, as the OOM killer does
-
-        wait_for_check(check, {CheckStatus.FINISHED}, worker=worker)
-        wait_for_status(result, FINISHED, worker=worker)
-        assert result.status == TaskResultStatus.SUCCESSFUL  # the re-delivered run
-        assert check.result_code not in ("", LOST)  # a real outcome of the probe
-        assert not alive(busy)
-        assert "WorkerLostError" in worker.output() or "Process" in worker.output()
-    finally:
-        worker.stop()
+# --- the processes the module shares -------------------------------------------------------
 
 
-def test_a_check_whose_django_q2_cluster_is_killed_mid_probe_runs_again_and_finishes(
-    on_q2, silent_recorder, tmp_path
-):
-    env = subprocess_env(TASK_ENGINE="q2", Q2_TIMEOUT="20", Q2_RETRY="25", **QUICK_PROBES)
-    log = tmp_path / "qcluster.log"
-    command = [str(BIN / "python"), "manage.py", "qcluster", "--skip-checks"]
-    cluster = Worker(command, env, log, new_session=True)
-    check = Check.objects.create(recorder=silent_recorder)
-    result = connectivity_services.run_check.enqueue(check.pk)
-    wait_for_check(check, {CheckStatus.RUNNING}, worker=cluster)
-
-    # The whole cluster dies at once (a machine restart): nothing can save a result.
-    import os
-    import signal
-
-    os.killpg(cluster.process.pid, signal.SIGKILL)
-    cluster.process.wait(timeout=20)
-    cluster.stop()
-    check.refresh_from_db()
-    assert check.status == CheckStatus.RUNNING  # what a dead worker leaves behind
-
-    restarted = Worker(command, env, log, new_session=True)
-    try:
-        wait_for_check(check, {CheckStatus.FINISHED}, worker=restarted)
-        wait_for_status(result, FINISHED, worker=restarted)
-    finally:
-        restarted.stop()
-    assert result.status == TaskResultStatus.SUCCESSFUL
-    assert check.result_code not in ("", LOST)
-
-
-def test_celery_runs_an_idempotent_task_again_but_never_an_at_most_once_task(on_celery, tmp_path):
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    worker = celery_worker_on(queue, tmp_path / "celery.log")
-    release = tmp_path / "release"
-    try:
-        outcomes = {}
-        for task in (note_pid_and_wait, note_pid_and_wait_once):
-            runs = tmp_path / f"{task.name}.pids"
-            result = task.using(queue_name=queue).enqueue(str(runs), str(release))
-            pid = int(wait_until(lambda runs=runs: runs.exists() and runs.read_text().split()[0]))
-            kill(pid)
-            if task is note_pid_and_wait:
-                wait_until(lambda runs=runs: len(runs.read_text().split()) >= 2, worker=worker)
-                release.touch()
-            wait_for_status(result, FINISHED, worker=worker)
-            release.unlink(missing_ok=True)
-            outcomes[task.name] = (result.status, len(runs.read_text().split()))
-    finally:
-        worker.stop()
-
-    assert outcomes == {
-        "note_pid_and_wait": (TaskResultStatus.SUCCESSFUL, 2),  # delivered again, ran again
-        "note_pid_and_wait_once": (TaskResultStatus.FAILED, 1),  # reported failed, once
-    }
-
-
-# --- the database goes away and comes back --------------------------------------------
-
-
-@pytest.fixture
-def database_proxy() -> Iterator[TcpProxy]:
+@pytest.fixture(scope="module")
+def database_proxy(django_db_setup: None) -> Iterator[TcpProxy]:
+    """PostgreSQL as the workers see it: a proxy a test may cut (a database restart)."""
     db = connection.settings_dict
     if db["ENGINE"] != "django.db.backends.postgresql":
-        pytest.skip("the database fault tests run on PostgreSQL")
+        pytest.skip("the fault tests run on PostgreSQL")
     proxy = TcpProxy((db["HOST"] or "127.0.0.1", int(db["PORT"] or 5432)))
     yield proxy
     proxy.close()
 
 
-def through(proxy: TcpProxy) -> str:
-    return database_url().replace(
-        f":{connection.settings_dict['PORT'] or 5432}/", f":{proxy.port}/"
+def through(proxy: TcpProxy) -> dict[str, str]:
+    """The environment of a process that reaches the database through ``proxy``, with
+    persistent connections (the production default), which must survive a restart."""
+    url = database_url().replace(f":{connection.settings_dict['PORT'] or 5432}/", f":{proxy.port}/")
+    return {"DATABASE_URL": url, "DB_CONN_MAX_AGE": "600"}
+
+
+@pytest.fixture(scope="module")
+def celery(database_proxy: TcpProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Worker]:
+    """A Celery worker on the shared test Redis, consuming its own queue."""
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    worker = Worker(
+        celery_command(queue),
+        subprocess_env(
+            TASK_ENGINE="celery", CELERY_TRACK_STARTED="true", **QUICK_PROBES,
+            **through(database_proxy),
+        ),
+        tmp_path_factory.mktemp("celery") / "celery.log",
+        queue=queue,
+    )  # fmt: skip
+    yield worker
+    worker.stop()
+
+
+class Cluster:
+    """A django-q2 cluster that a test may kill (the whole process group) and restart."""
+
+    def __init__(self, env: dict[str, str], log: Path) -> None:
+        self.env = env
+        self.log = log
+        self.worker = self._start()
+
+    def _start(self) -> Worker:
+        return Worker(QCLUSTER, self.env, self.log, new_session=True)
+
+    def kill(self) -> None:
+        os.killpg(self.worker.process.pid, signal.SIGKILL)
+        self.worker.process.wait(timeout=20)
+        self.worker.stop()
+
+    def restart(self) -> None:
+        self.worker = self._start()
+
+    def stop(self) -> None:
+        self.worker.stop()
+
+
+@pytest.fixture(scope="module")
+def q2(database_proxy: TcpProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
+    cluster = Cluster(
+        subprocess_env(
+            TASK_ENGINE="q2", Q2_TIMEOUT="12", Q2_RETRY="15", **QUICK_PROBES,
+            **through(database_proxy),
+        ),
+        tmp_path_factory.mktemp("qcluster") / "qcluster.log",
+    )  # fmt: skip
+    yield cluster
+    cluster.stop()
+
+
+@pytest.fixture(scope="module")
+def private_redis(tmp_path_factory: pytest.TempPathFactory) -> Iterator[PrivateRedis]:
+    redis = PrivateRedis(tmp_path_factory.mktemp("redis"))
+    yield redis
+    redis.stop()
+
+
+def on_private_redis(redis: PrivateRedis) -> dict[str, str]:
+    return {
+        "TASK_ENGINE": "celery",
+        "CELERY_BROKER_URL": redis.url,
+        "CELERY_RESULT_BACKEND": redis.url,
+    }
+
+
+@pytest.fixture(scope="module")
+def web(
+    database_proxy: TcpProxy, private_redis: PrivateRedis, tmp_path_factory
+) -> Iterator[tuple[Worker, str]]:
+    """The application under gunicorn, on the proxy and the private Redis."""
+    port = free_port()
+    server = Worker(
+        [str(BIN / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--timeout", "60"],
+        subprocess_env(**on_private_redis(private_redis), **through(database_proxy)),
+        tmp_path_factory.mktemp("web") / "gunicorn.log",
+    )  # fmt: skip
+    base = f"http://127.0.0.1:{port}"
+    wait_until(lambda: fetch(f"{base}/healthz"), worker=server)
+    yield server, base
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def celery_on_private_redis(
+    database_proxy: TcpProxy, private_redis: PrivateRedis, tmp_path_factory
+) -> Iterator[Worker]:
+    """The web server's Celery worker: the default queue, on the private Redis."""
+    worker = Worker(
+        celery_command(),
+        subprocess_env(
+            **on_private_redis(private_redis), **QUICK_PROBES, **through(database_proxy)
+        ),
+        tmp_path_factory.mktemp("celery-private") / "celery.log",
     )
+    yield worker
+    worker.stop()
 
 
 def fetch(url: str, opener: urllib.request.OpenerDirector | None = None, data=None):
@@ -207,41 +239,85 @@ def fetch(url: str, opener: urllib.request.OpenerDirector | None = None, data=No
         return None
 
 
-def gunicorn(tmp_path: Path, **env: str) -> tuple[Worker, str]:
-    port = free_port()
-    server = Worker(
-        [str(BIN / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}",
-         "--workers", "1", "--timeout", "60"],
-        subprocess_env(**env),
-        tmp_path / f"gunicorn-{port}.log",
-    )  # fmt: skip
-    base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: fetch(f"{base}/healthz"), worker=server)
-    return server, base
+# --- a worker killed mid-task ------------------------------------------------------------
 
 
-def test_the_web_answers_503_while_postgresql_is_down_and_recovers_on_its_own(
-    database_proxy, tmp_path
+def test_a_check_whose_celery_worker_is_killed_mid_probe_runs_again_and_finishes(
+    on_celery, celery, silent_recorder
 ):
-    # persistent connections (the production default), which must reconnect
-    server, base = gunicorn(
-        tmp_path, DATABASE_URL=through(database_proxy), DB_CONN_MAX_AGE="600", TASK_ENGINE="q2"
-    )
-    try:
-        page = f"{base}/"  # Wagtail reads the page tree from the database
-        before = fetch(page)
-        assert before is not None and before[0] in (200, 404)
-        assert fetch(f"{base}/healthz")[0] == 200
+    check = Check.objects.create(recorder=silent_recorder)
+    result = connectivity_services.run_check.using(queue_name=celery.queue).enqueue(check.pk)
+    wait_for_check(check, {CheckStatus.RUNNING}, worker=celery)
+    busy = wait_until(lambda: process_running_probes(celery.process.pid), worker=celery)
 
-        database_proxy.cut()
+    kill(busy)  # the pool process running the probe: SIGKILL, as the OOM killer does
+
+    wait_for_check(check, {CheckStatus.FINISHED}, worker=celery)
+    wait_for_status(result, FINISHED, worker=celery)
+    assert result.status == TaskResultStatus.SUCCESSFUL  # the re-delivered run
+    assert check.result_code not in ("", LOST)  # a real outcome of the probe
+    assert not alive(busy)
+
+
+def test_a_check_whose_django_q2_cluster_is_killed_mid_probe_runs_again_and_finishes(
+    on_q2, q2, silent_recorder
+):
+    check = Check.objects.create(recorder=silent_recorder)
+    result = connectivity_services.run_check.enqueue(check.pk)
+    wait_for_check(check, {CheckStatus.RUNNING}, worker=q2.worker)
+
+    q2.kill()  # the whole cluster at once (a machine restart): no result can be saved
+    check.refresh_from_db()
+    assert check.status == CheckStatus.RUNNING  # what a dead worker leaves behind
+    q2.restart()
+
+    wait_for_check(check, {CheckStatus.FINISHED}, worker=q2.worker)
+    wait_for_status(result, FINISHED, worker=q2.worker)
+    assert result.status == TaskResultStatus.SUCCESSFUL  # delivered again after Q2_RETRY
+    assert check.result_code not in ("", LOST)
+
+
+def test_celery_runs_an_idempotent_task_again_but_never_an_at_most_once_task(
+    on_celery, celery, tmp_path
+):
+    release = tmp_path / "release"
+    outcomes = {}
+    for task in (note_pid_and_wait, note_pid_and_wait_once):
+        runs = tmp_path / f"{task.name}.pids"
+        result = task.using(queue_name=celery.queue).enqueue(str(runs), str(release))
+        pid = int(wait_until(lambda runs=runs: runs.exists() and runs.read_text().split()[0]))
+        kill(pid)
+        if task is note_pid_and_wait:
+            wait_until(lambda runs=runs: len(runs.read_text().split()) >= 2, worker=celery)
+            release.touch()
+        wait_for_status(result, FINISHED, worker=celery)
+        release.unlink(missing_ok=True)
+        outcomes[task.name] = (result.status, len(runs.read_text().split()))
+
+    assert outcomes == {
+        "note_pid_and_wait": (TaskResultStatus.SUCCESSFUL, 2),  # delivered again, ran again
+        "note_pid_and_wait_once": (TaskResultStatus.FAILED, 1),  # reported failed, once
+    }
+
+
+# --- the database goes away and comes back --------------------------------------------
+
+
+def test_the_web_answers_503_while_postgresql_is_down_and_recovers_on_its_own(web, database_proxy):
+    server, base = web
+    page = f"{base}/"  # Wagtail reads the page tree from the database
+    before = fetch(page)
+    assert before is not None and before[0] in (200, 404)
+    assert fetch(f"{base}/healthz")[0] == 200
+
+    database_proxy.cut()
+    try:
         down = fetch(page)
         health = fetch(f"{base}/healthz")
-
-        database_proxy.restore()
-        after = wait_until(lambda: (r := fetch(page)) and r[0] != 503 and r, worker=server)
-        health_after = fetch(f"{base}/healthz")
     finally:
-        server.stop()
+        database_proxy.restore()
+    after = wait_until(lambda: (r := fetch(page)) and r[0] != 503 and r, worker=server)
+    health_after = fetch(f"{base}/healthz")
 
     status, headers, body = down
     assert status == 503
@@ -251,51 +327,32 @@ def test_the_web_answers_503_while_postgresql_is_down_and_recovers_on_its_own(
     assert health[0] == 503
     report = json.loads(health[2])
     assert report["database"]["ok"] is False
-    assert report["database"]["error"]  # why: the driver's own words
-    assert after[0] == before[0]
+    assert report["database"]["error"]  # why, in the driver's words (hosts left out)
+    assert after[0] == before[0]  # the same process, reconnected on its own
     assert health_after[0] == 200
 
 
 def test_workers_of_both_engines_recover_when_postgresql_comes_back(
-    on_celery, database_proxy, tmp_path, settings
+    on_celery, celery, q2, database_proxy, settings
 ):
-    queue = f"test-{uuid.uuid4().hex[:12]}"
-    env = {"DATABASE_URL": through(database_proxy), "DB_CONN_MAX_AGE": "600"}
-    celery = celery_worker_on(queue, tmp_path / "celery.log", **env)
-    q2 = Worker(
-        [str(BIN / "python"), "manage.py", "qcluster", "--skip-checks"],
-        subprocess_env(TASK_ENGINE="q2", **env),
-        tmp_path / "qcluster.log",
-    )
-    try:
-        first = record_visit.using(queue_name=queue).enqueue(f"before-{uuid.uuid4().hex}")
-        wait_for_status(first, FINISHED, worker=celery)
-        assert first.status == TaskResultStatus.SUCCESSFUL
-
-        database_proxy.cut()  # PostgreSQL restarts: every connection dies
-        database_proxy.restore()
-
-        name = f"after-{uuid.uuid4().hex}"
-        after = record_visit.using(queue_name=queue).enqueue(name)
-        wait_for_status(after, FINISHED, worker=celery)
-        assert after.status == TaskResultStatus.SUCCESSFUL
+    def visit(**using: str) -> None:
+        name = f"visit-{uuid.uuid4().hex}"
+        worker = celery if using else q2.worker
+        result = record_visit.using(**using).enqueue(name)
+        wait_for_status(result, FINISHED, worker=worker)
+        assert result.status == TaskResultStatus.SUCCESSFUL, result.errors
         assert Group.objects.filter(name=name).exists()
 
-        from tests.portal.conftest import Q2_BACKEND
+    visit(queue_name=celery.queue)
+    settings.TASKS = {"default": Q2_BACKEND}
+    visit()
 
-        settings.TASKS = {"default": Q2_BACKEND}
-        q2_name = f"q2-after-{uuid.uuid4().hex}"
-        q2_result = record_visit.enqueue(q2_name)
-        wait_for_status(q2_result, FINISHED, worker=q2)
-        assert q2_result.status == TaskResultStatus.SUCCESSFUL
-        database_proxy.cut()
-        database_proxy.restore()
-        q2_again = record_visit.enqueue(f"q2-again-{uuid.uuid4().hex}")
-        wait_for_status(q2_again, FINISHED, worker=q2)
-        assert q2_again.status == TaskResultStatus.SUCCESSFUL
-    finally:
-        celery.stop()
-        q2.stop()
+    database_proxy.cut()  # PostgreSQL restarts: every connection of every worker dies
+    database_proxy.restore()
+
+    visit()  # django-q2 (its broker is that database)
+    settings.TASKS = {"default": CELERY_BACKEND}
+    visit(queue_name=celery.queue)
 
 
 # --- Redis goes away and comes back (Celery) --------------------------------------------
@@ -318,65 +375,49 @@ def login_cookie(user) -> http.cookiejar.CookieJar:
     return jar
 
 
+class NoRedirect(urllib.request.HTTPRedirectHandler):
+    def redirect_request(self, *args, **kwargs):
+        return None
+
+
 def test_a_check_asked_for_while_redis_is_down_is_recorded_and_sent_when_it_returns(
-    silent_recorder, tmp_path
+    web, celery_on_private_redis, private_redis, silent_recorder
 ):
-    redis = PrivateRedis(tmp_path)
-    env = {
-        "TASK_ENGINE": "celery",
-        "CELERY_BROKER_URL": redis.url,
-        "CELERY_RESULT_BACKEND": redis.url,
-        **QUICK_PROBES,
-    }
+    _, base = web
     user = UserFactory()
     Membership.objects.create(owner=silent_recorder.site.owner, user=user, role=MemberRole.ADMIN)
-    server, base = gunicorn(tmp_path, **env)
-    worker = Worker(
-        [str(BIN / "celery"), "-A", "portal", "worker", "--loglevel", "INFO",
-         "--concurrency", "1", "--without-mingle", "--without-gossip"],
-        subprocess_env(**env),
-        tmp_path / "celery.log",
-    )  # fmt: skip
-    try:
-        cookies = urllib.request.HTTPCookieProcessor(login_cookie(user))
-        opener = urllib.request.build_opener(cookies)
-        page = f"{base}/uji-koneksi/perekam/{silent_recorder.pk}/"
-        form = fetch(page, opener)
-        assert form is not None and form[0] == 200, form
-        token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form[2]).group(1)
+    cookies = urllib.request.HTTPCookieProcessor(login_cookie(user))
+    page = f"{base}/uji-koneksi/perekam/{silent_recorder.pk}/"
+    form = fetch(page, urllib.request.build_opener(cookies))
+    assert form is not None and form[0] == 200, form
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form[2]).group(1)
 
-        redis.stop()
+    private_redis.stop()
+    try:
         answer = fetch(
             page,
             urllib.request.build_opener(cookies, NoRedirect()),
             data=urllib.parse.urlencode({"csrfmiddlewaretoken": token}).encode(),
         )
-        assert answer is not None
-        assert answer[0] == 302, answer  # the person sees their check, queued
-        check = Check.objects.get(recorder=silent_recorder)
-        assert (check.status, check.task_id) == (CheckStatus.QUEUED, "")
-
-        redis.start()
-        # the sweep leaves younger checks to the request that is sending them
-        Check.objects.filter(pk=check.pk).update(
-            created_at=check.created_at - connectivity_services.selectors.SEND_GRACE
-        )
-        sweep = subprocess.run(
-            [str(BIN / "python"), "manage.py", "reap_lost_work", "--json"],
-            env=subprocess_env(**env), capture_output=True, text=True, timeout=120,
-            cwd=ROOT,
-        )  # fmt: skip
-        assert sweep.returncode == 0, sweep.stderr
-        assert json.loads(sweep.stdout)["connectivity.check"]["swept"] == 1
-        wait_for_check(check, {CheckStatus.FINISHED}, worker=worker)
-        assert check.task_id
-        assert check.result_code not in ("", LOST)
     finally:
-        worker.stop()
-        server.stop()
-        redis.stop()
+        private_redis.start()
 
+    assert answer is not None
+    assert answer[0] == 302, answer  # the person is sent to their check, queued
+    check = Check.objects.get(recorder=silent_recorder)
+    assert (check.status, check.task_id) == (CheckStatus.QUEUED, "")
 
-class NoRedirect(urllib.request.HTTPRedirectHandler):
-    def redirect_request(self, *args, **kwargs):
-        return None
+    # the sweep leaves younger checks to the request that may still be sending them
+    Check.objects.filter(pk=check.pk).update(
+        created_at=check.created_at - connectivity_services.selectors.SEND_GRACE
+    )
+    # the reaper's periodic run, as beat sends it, to the worker on the private Redis
+    with kombu.Connection(private_redis.url) as broker:
+        celery_app.send_task(
+            RUN_TASK_NAME,
+            args=[reap_lost_work.module_path, [], {}, "default"],
+            connection=broker,
+        )
+    wait_for_check(check, {CheckStatus.FINISHED}, worker=celery_on_private_redis)
+    assert check.task_id
+    assert check.result_code not in ("", LOST)

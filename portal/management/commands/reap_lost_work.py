@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.core.management.base import BaseCommand, CommandParser
+from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from portal import inflight
 
@@ -23,20 +23,21 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, json: bool, dry_run: bool, **options: Any) -> None:
+        report: dict[str, dict[str, int | str]]
         if dry_run:
             report = {name: {"stuck": n} for name, n in inflight.stuck_counts().items()}
         else:
-            report = {
-                r.name: {"lost": r.lost, "requeued": r.requeued, "swept": r.swept}
-                for r in inflight.reap_all()
-            }
+            report = {r.name: inflight.report_json(r) for r in inflight.reap_all()}
         if json:
             self.stdout.write(_dumps(report))
-            return
-        for name, counts in report.items():
-            text = ", ".join(f"{key} {value}" for key, value in counts.items())
-            self.stdout.write(f"{name}: {text}")
+        else:
+            for name, counts in report.items():
+                text = ", ".join(f"{key} {value}" for key, value in counts.items())
+                self.stdout.write(f"{name}: {text}")
+        failed = [name for name, counts in report.items() if "error" in counts]
+        if failed:
+            raise CommandError(f"reaping failed for {', '.join(failed)}", returncode=1)
 
 
-def _dumps(report: dict[str, dict[str, int]]) -> str:
+def _dumps(report: dict[str, dict[str, int | str]]) -> str:
     return json.dumps(report, sort_keys=True)
