@@ -409,6 +409,9 @@ INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 10)
 INVITATION_RATE_WINDOW = env_int("INVITATION_RATE_WINDOW", 3600)
 CONNECTIVITY_PROBE_BUDGET = float(env_str("CONNECTIVITY_PROBE_BUDGET", "15"))
 CONNECTIVITY_RECHECK_HOURS = env_int("CONNECTIVITY_RECHECK_HOURS", 24)
+# Minutes a check may wait in the queue; after that the reaper marks it lost
+# (a started check's deadline comes from CONNECTIVITY_PROBE_BUDGET).
+CONNECTIVITY_QUEUE_MINUTES = env_int("CONNECTIVITY_QUEUE_MINUTES", 10)
 # Per-step timeouts inside the budget (seconds): DNS, TCP and each ONVIF call; first frame.
 CONNECTIVITY_STEP_TIMEOUT = float(env_str("CONNECTIVITY_STEP_TIMEOUT", "4"))
 CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))

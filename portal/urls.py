@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from portal.health import healthz
 from portal.views import admin_login
 
+handler500 = "portal.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
