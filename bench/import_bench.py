@@ -231,9 +231,8 @@ def naive_rows_per_s(path: Path, program, owner, rows: int) -> float:  # type: i
                 },
                 instance=Site(owner=owner),
             )
-            site = (
-                Site.objects.filter(owner=owner, ref=row["kode_lokasi"]).first()
-                or (site_form.save() if site_form.is_valid() else None)
+            site = Site.objects.filter(owner=owner, ref=row["kode_lokasi"]).first() or (
+                site_form.save() if site_form.is_valid() else None
             )
             recorder = Recorder.objects.filter(site=site, host=row["host"]).first()
             if recorder is None:
@@ -345,7 +344,10 @@ def main() -> None:
     job = import_job_create(
         owner=preview_owner, program=program, user=None, filename="kamera.csv", data=data
     )
-    while ImportJob.objects.get(pk=job.pk).status not in (ImportStatus.PREVIEW, ImportStatus.FAILED):
+    while ImportJob.objects.get(pk=job.pk).status not in (
+        ImportStatus.PREVIEW,
+        ImportStatus.FAILED,
+    ):
         time.sleep(0.05)
     print(
         f"preview via the task API ({os.environ['TASK_ENGINE']}):       "
