@@ -18,6 +18,7 @@ from django.utils import timezone
 from connectivity.models import Check
 from consent.models import ConsentRecord
 from joining.models import ImportJob, ImportStatus
+from notifications.models import Message, MessageKind, MessageStatus
 from owners.models import EnrolmentState, Invitation, JoinDraft, MemberRole, Membership
 from police.models import OfficerRole, UnitLevel
 from tests.conftest import give_totp
@@ -106,6 +107,15 @@ def world():
         status=ImportStatus.PREVIEW,
         deadline=timezone.now() + datetime.timedelta(hours=1),
     )
+    message = Message.objects.create(
+        key="matrix",
+        kind=MessageKind.UPDATE,
+        phone="+6281234567890",
+        template="cw_submitted",
+        status=MessageStatus.FAILED,
+        next_attempt_at=timezone.now(),
+        deadline_at=timezone.now(),
+    )
     return {
         "import_job": import_job,
         "camera": camera,
@@ -121,6 +131,7 @@ def world():
         "visit": visit,
         "batch": batch,
         "sticker": sticker,
+        "message": message,
         "users": {
             "admin": admin,
             "owner": owner_user,
@@ -221,9 +232,15 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ("consent:receipt", "receipt", expect(404, **{roles(MEMBERS): 200})),
     ("consent:receipt-pdf", "receipt", expect(404, **{roles(MEMBERS): 200})),
     ("consent:verify", "receipt", expect(200, stranger=200)),
+    ("consent:scopes", "", expect(200, stranger=200)),
     ("consent:staff-requests", "", expect(404, admin=200)),
     ("police:dashboard", "", expect(403, **{roles(OFFICERS): 200})),
     ("police:queue", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:map", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:map-data", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras-export-csv", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras-export-xlsx", "", expect(403, **{roles(OFFICERS): 200})),
     (
         "police:camera-detail",
         "camera",
@@ -257,6 +274,10 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ("estate:job", "import_job", expect(404, owner=200)),
     ("estate:job-errors", "import_job", expect(404, owner=200)),
     ("estate:dashboard", "owner", expect(404, owner=200)),
+    ("notifications:opt-in", "", expect(200)),
+    ("notifications:outbox", "", expect(404, admin=200)),
+    # Meta's webhook: no sign-in; a GET without the verify token is refused for everyone.
+    ("whatsapp:webhook", "", expect(403, stranger=403)),
 ]
 
 # Views that only take POST: (url name, arguments, statuses of a POST with no data).
@@ -286,6 +307,7 @@ POSTS: list[tuple[str, str, dict[str, int]]] = [
     ("estate:job-confirm", "import_job", expect(404, owner=302)),
     ("estate:job-retry", "import_job", expect(404, owner=302)),
     ("estate:dashboard-action", "owner", expect(404, owner=302)),
+    ("notifications:outbox-retry", "message", expect(404, admin=302)),
 ]
 
 
@@ -351,6 +373,7 @@ def test_every_view_of_the_project_is_in_the_matrix():
         "cms",
         "notifications",
         "estate",
+        "whatsapp",
     )
     found: set[str] = set()
 
