@@ -662,11 +662,6 @@ def import_apply(job_id: int) -> None:
     import_job_apply(job_id=job_id)
 
 
-@task()
-def reap_import_jobs() -> int:
-    return import_jobs_reap()
-
-
 # --- files for people: template and error report ------------------------------------
 
 HEADERS = [c.key for c in COLUMNS]
