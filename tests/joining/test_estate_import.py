@@ -174,7 +174,7 @@ def test_a_job_whose_worker_died_is_reaped_as_failed_and_can_run_again(
         user=manager,
         filename="a.csv",
         file_sha256="x",
-        payload=estate_import._payload(csv_bytes([row(0)])),
+        payload=estate_import.payload_encrypt(csv_bytes([row(0)])),
         status=ImportStatus.APPLYING,
         deadline=timezone.now() - dt.timedelta(seconds=1),
     )
