@@ -100,6 +100,8 @@ def test_an_estate_manager_imports_signs_once_checks_all_and_submits(
     device = make_device(profiles=[FakeProfile(path="/Streaming/Channels/101", height=720)])
     context = browser.new_context(viewport={"width": 1100, "height": 900}, locale="id-ID")
     context.set_default_timeout(60_000)
+    # "Check all" runs 25 probes inside the request with the immediate test engine.
+    context.set_default_navigation_timeout(300_000)
     only_live_server(context, live_server.url)
     page = context.new_page()
     sign_in(page, live_server, manager)
@@ -174,6 +176,9 @@ def test_an_estate_manager_imports_signs_once_checks_all_and_submits(
         "25 dari 25 perekam selesai", timeout=180_000
     )
     expect(page.locator("#checks-failing")).to_have_count(0)
+    page.get_by_label("Cari").fill("Blok C0 No. 1")
+    page.get_by_role("button", name="Saring").click()
+    expect(page.locator("#estate-cameras tbody tr")).to_have_count(8)
     shot(page, "estate-5-checks")
     page.locator("#submit-all").click()
     expect(page.locator(".messages")).to_contain_text("200 kamera dikirim")
