@@ -30,7 +30,7 @@ from police.jurisdiction import unit_and_descendants
 from police.models import Officer, OfficerRole, PoliceUnit, Program, Region
 from police.targets import Share, unit_shares, village_shares, villages_of_units
 from registry import scoping
-from registry.progress import COUNTED_STATES, IN_PROCESS_STATES, progress_stamp
+from registry.progress import COUNTED_STATES, IN_PROCESS_STATES, percent_label, progress_stamp
 from workspace.models import EnrolmentRollup, EnrolmentWeekRollup
 from workspace.rollups import week_of
 
@@ -98,6 +98,10 @@ class BreakdownRow:
     def percent(self) -> int:
         return percent(self.counts.counted, self.share.target)
 
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counts.counted, self.share.target)
+
 
 @dataclass
 class TrendPoint:
@@ -148,6 +152,10 @@ class Dashboard:
     queue: list[QueueAge]
     outages: list[Outage]
     drill_units: list[PoliceUnit]
+
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counts.counted, self.share.target)
 
 
 # --- scope ----------------------------------------------------------------------------
