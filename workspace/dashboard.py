@@ -370,23 +370,39 @@ def _stamp() -> str:
 # --- the dashboard --------------------------------------------------------------------
 
 
+def cache_seconds() -> int:
+    return int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60))
+
+
+def dashboard_key(*, officer: Officer, program: Program, unit_id: int | None) -> str:
+    """The cache key of a dashboard: what it shows changes only when this key does."""
+    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
+    return f"{CACHE_PREFIX}:{program.pk}.{program.target}:{who}:{unit_id}:{_stamp()}"
+
+
 def dashboard_for(
-    *, user: Any, officer: Officer, program: Program, unit_id: int | None = None
+    *, user: Any, officer: Officer, program: Program, unit_id: int | None = None, key: str = ""
 ) -> Dashboard:
     """Everything the dashboard shows for ``program`` in the officer's unit (or a unit below).
 
     The figures are the same for every officer of a unit, so they are computed once
     per change (enrolment moves, recorder status, ``PROGRESS_CACHE_SECONDS``) and
     shared; only the outage list is then narrowed to what this officer may see.
+    Raises Http404 for a unit outside the officer's own.
     """
-    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
-    key = f"{CACHE_PREFIX}:{program.pk}.{program.target}:{who}:{unit_id}:{_stamp()}"
+    key = key or dashboard_key(officer=officer, program=program, unit_id=unit_id)
     board: Dashboard | None = cache.get(key)
     if board is None:
         board = _compute(officer=officer, program=program, unit_id=unit_id)
-        cache.set(key, board, int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60)))
+        cache.set_many({key: board, f"{key}:outages": board.raw_outages}, cache_seconds())
     board.outages = outages_visible(user=user, raw=board.raw_outages)
     return board
+
+
+def outages_cached(*, user: Any, key: str) -> list[Outage] | None:
+    """The outages of the dashboard cached under ``key``, for ``user``; None when not cached."""
+    raw = cache.get(f"{key}:outages")
+    return None if raw is None else outages_visible(user=user, raw=raw)
 
 
 def _compute(*, officer: Officer, program: Program, unit_id: int | None) -> Dashboard:

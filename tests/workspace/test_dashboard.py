@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -262,3 +263,13 @@ def test_the_map_shows_exact_points_with_consent_inside_the_jurisdiction(
     page = client.get(reverse("police:map"))
     assert b"vendor/leaflet/leaflet.js" in page.content
     assert b"unpkg" not in page.content and b"cdn" not in page.content.lower()
+
+
+def test_a_unit_target_must_be_for_a_unit_below_the_programs_unit(pipeline: Pipeline):
+    program = pipeline.enrolment.program
+    below = UnitTarget(program=program, unit=pipeline.polsek.unit, target=100)
+    below.full_clean()
+    stranger = PoliceUnitFactory(level=UnitLevel.POLRES, name="Polres Lain")
+    with pytest.raises(ValidationError) as error:
+        UnitTarget(program=program, unit=stranger, target=100).full_clean()
+    assert "unit" in error.value.error_dict
