@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -25,12 +26,18 @@ from django.utils import timezone
 from connectivity.models import RecorderStatusEvent
 from consent.models import Scope as ConsentScope
 from consent.selectors import camera_ids_with_scope
-from owners.models import CONNECTED_STATES, Enrolment, EnrolmentState, Recorder
-from police.jurisdiction import unit_and_descendants
+from owners.models import (
+    CONNECTED_STATES,
+    Enrolment,
+    EnrolmentState,
+    EnrolmentTransition,
+    Recorder,
+)
+from police.jurisdiction import programs_visible_to, unit_and_descendants
 from police.models import Officer, OfficerRole, PoliceUnit, Program, Region
 from police.targets import Share, unit_shares, village_shares, villages_of_units
 from registry import scoping
-from registry.progress import COUNTED_STATES, IN_PROCESS_STATES, progress_stamp
+from registry.progress import COUNTED_STATES, IN_PROCESS_STATES
 from workspace.models import EnrolmentRollup, EnrolmentWeekRollup
 from workspace.rollups import week_of
 
@@ -362,9 +369,31 @@ def outages_visible(*, user: Any, raw: list[_RawOutage]) -> list[Outage]:
 
 
 def _stamp() -> str:
-    """Changes with any enrolment move (``progress_stamp``) or recorder status change."""
-    latest = RecorderStatusEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
-    return f"{progress_stamp()}.{latest or 0}"
+    """Changes with any enrolment created or moved (as ``registry.progress.progress_stamp``)
+    or any recorder going offline or online: one statement, three index lookups."""
+    qn = connection.ops.quote_name
+    tables = [
+        Enrolment._meta.db_table,
+        EnrolmentTransition._meta.db_table,
+        RecorderStatusEvent._meta.db_table,
+    ]
+    subqueries = [f"(SELECT MAX(id) FROM {qn(t)})" for t in tables]  # noqa: S608 (table names only)
+    sql = "SELECT " + ", ".join(subqueries)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return ".".join(str(v or 0) for v in row)
+
+
+def programs_for(*, user: Any, officer: Officer) -> list[Program]:
+    """The programs an officer works on (``police.jurisdiction.programs_visible_to``),
+    kept ``PROGRESS_CACHE_SECONDS`` per unit: they depend on the unit only."""
+    key = f"{CACHE_PREFIX}:programs:{officer.unit_id}"
+    programs: list[Program] | None = cache.get(key)
+    if programs is None:
+        programs = list(programs_visible_to(user).select_related("unit").order_by("name"))
+        cache.set(key, programs, cache_seconds())
+    return programs
 
 
 # --- the dashboard --------------------------------------------------------------------

@@ -91,7 +91,7 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     The board (the same for every officer of a unit) is rendered once per change
     and cached as HTML; only the outages are narrowed per officer on each request.
     """
-    programs = list(programs_visible_to(request.user).select_related("unit").order_by("name"))
+    programs = boards.programs_for(user=request.user, officer=request.officer)
     if not programs:
         return render(request, "police/dashboard.html", {"officer": request.officer})
     slug = request.GET.get("program")
