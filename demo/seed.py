@@ -20,6 +20,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from demo.regions import DISTRICTS, PROGRAMS, PROVINCES, REGENCIES, UNITS
+from demo.whatsapp import whatsapp_ensure
 from owners.models import (
     Camera,
     CameraMount,
@@ -676,6 +677,7 @@ def demo_seed(*, cameras: int = 400) -> SeedReport:
         report.users = len(users)
         showcase_ensure(users)
         pipeline_neighbours_ensure()
+        whatsapp_ensure(users)
     report.owners_created, report.cameras_total = cameras_ensure(cameras)
     # Bulk writes bypass the rollup receivers: recount the dashboard rollups once.
     rollups_rebuild()

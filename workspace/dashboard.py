@@ -37,7 +37,7 @@ from police.jurisdiction import programs_visible_to, unit_and_descendants
 from police.models import Officer, OfficerRole, PoliceUnit, Program, Region
 from police.targets import Share, unit_shares, village_shares, villages_of_units
 from registry import scoping
-from registry.progress import COUNTED_STATES, IN_PROCESS_STATES
+from registry.progress import COUNTED_STATES, IN_PROCESS_STATES, percent_label
 from workspace.models import EnrolmentRollup, EnrolmentWeekRollup
 from workspace.rollups import week_of
 
@@ -105,6 +105,10 @@ class BreakdownRow:
     def percent(self) -> int:
         return percent(self.counts.counted, self.share.target)
 
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counts.counted, self.share.target)
+
 
 @dataclass
 class TrendPoint:
@@ -156,6 +160,10 @@ class Dashboard:
     raw_outages: list[_RawOutage]
     drill_units: list[PoliceUnit]
     outages: list[Outage] = field(default_factory=list)
+
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counts.counted, self.share.target)
 
 
 # --- scope ----------------------------------------------------------------------------

@@ -63,18 +63,32 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, args: list[str], env: dict[str, str], log: Path, queue: str = "") -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        queue: str = "",
+        *,
+        new_session: bool = False,
+    ) -> None:
         self.queue = queue
         self.log = log
-        self._log_file = log.open("wb")
+        self._log_file = log.open("ab")  # a restarted worker appends to the same log
+        # new_session: the worker and every process it starts form one process
+        # group, which a fault test kills at once (os.killpg), as a machine restart does
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
-        )
+            args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )  # fmt: skip
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            self._log_file.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
