@@ -59,6 +59,10 @@ def runs_at_most_once(module_path: str) -> bool:
     return module_path in _at_most_once
 
 
+class WorkerLost(Exception):
+    """An at-most-once task whose earlier delivery was cut off: it is not run again."""
+
+
 class TaskFailed(Exception):
     """A django task raised; ``args[0]`` is the original exception's class path."""
 

@@ -169,7 +169,7 @@ class Cluster:
 def q2(database_proxy: TcpProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     cluster = Cluster(
         subprocess_env(
-            TASK_ENGINE="q2", Q2_TIMEOUT="12", Q2_RETRY="15", **QUICK_PROBES,
+            TASK_ENGINE="q2", Q2_TIMEOUT="30", Q2_RETRY="35", **QUICK_PROBES,
             **through(database_proxy),
         ),
         tmp_path_factory.mktemp("qcluster") / "qcluster.log",
@@ -275,6 +275,20 @@ def test_a_check_whose_django_q2_cluster_is_killed_mid_probe_runs_again_and_fini
     wait_for_status(result, FINISHED, worker=q2.worker)
     assert result.status == TaskResultStatus.SUCCESSFUL  # delivered again after Q2_RETRY
     assert check.result_code not in ("", LOST)
+
+
+def test_django_q2_never_runs_an_at_most_once_task_twice(on_q2, q2, tmp_path):
+    runs = tmp_path / "once.pids"
+    result = note_pid_and_wait_once.enqueue(str(runs), str(tmp_path / "never-released"))
+    wait_until(lambda: runs.exists() and runs.read_text().strip(), worker=q2.worker)
+
+    q2.kill()  # django-q2 has not acknowledged it: the restarted cluster gets it again
+    q2.restart()
+
+    wait_for_status(result, FINISHED, worker=q2.worker)
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path == "portal.task_runner.WorkerLost"
+    assert len(runs.read_text().split()) == 1  # reported failed, never run twice
 
 
 def test_celery_runs_an_idempotent_task_again_but_never_an_at_most_once_task(
