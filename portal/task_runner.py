@@ -41,8 +41,8 @@ def at_most_once(task: Task) -> Task:
     that may have reached the citizen) is declared here instead: Celery
     acknowledges it before it runs, so a killed worker loses that run; the
     reaper of its kind (``portal.inflight``) then marks its item lost and never
-    re-queues it. django-q2 cannot acknowledge early; its ORM broker delivers it
-    again, so such a task must check its own item's status before acting::
+    re-queues it. django-q2 cannot acknowledge early: its first delivery claims
+    the result row, and a second delivery fails with ``WorkerLost``::
 
         @task
         def send_message(message_id: int) -> None: ...
