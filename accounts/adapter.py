@@ -98,8 +98,8 @@ class AccountAdapter(DefaultAccountAdapter):
     def send_verification_code_sms(
         self, user: AbstractBaseUser, phone: str, code: str, **kwargs: Any
     ) -> None:
-        # The only delivery until WhatsApp lands (PHONE_CODE_DELIVERY): the code goes
-        # to the console of the web process, never to a log file.
+        # Without the notifications app (ACCOUNT_ADAPTER = notifications.adapter sends by
+        # WhatsApp), the code goes to the console of the web process, never to a log file.
         print(f"[CCTV Warga] kode verifikasi untuk {phone}: {code}", flush=True)
 
     def send_account_already_exists_sms(self, phone: str) -> None:

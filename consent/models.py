@@ -36,6 +36,33 @@ class Scope(models.TextChoices):
 
 DEFAULT_SCOPES = frozenset({Scope.LISTED.value})
 
+# What each scope lets the police do, in plain words for the public page
+# (consent:scopes); the terms' own purpose/recipient/retention texts follow it.
+SCOPE_POLICE_MAY = {
+    Scope.LISTED: _(
+        "Petugas polisi di wilayah Anda tahu ada kamera di titik ini (lokasi, arah, "
+        "sudut pandang) dan bisa menghubungi Anda bila ada kejadian di sekitarnya. "
+        "Mereka tidak melihat gambar kamera."
+    ),
+    Scope.FOOTAGE_ON_REQUEST: _(
+        "Polisi boleh meminta rekaman dari waktu tertentu bila ada kejadian. Anda yang "
+        "memutuskan setiap kali; izin ini sendiri tidak membuka akses apa pun."
+    ),
+    Scope.LIVE_INCIDENT: _(
+        "Petugas Command Center boleh membuka siaran langsung kamera Anda selama ada "
+        "kejadian di sekitarnya. Setiap akses tercatat di log akses yang bisa Anda baca."
+    ),
+    Scope.LIVE_ALWAYS: _(
+        "Command Center boleh melihat siaran langsung kamera Anda kapan saja. Setiap "
+        "akses tercatat di log akses yang bisa Anda baca."
+    ),
+    Scope.SNAPSHOT: _(
+        "Saat uji koneksi, sistem menyimpan satu gambar diam dari kamera agar petugas "
+        "bisa memeriksa arahnya. Gambar itu dihapus setelah masa simpannya habis atau "
+        "saat Anda menarik persetujuan."
+    ),
+}
+
 
 class PublishedTermsImmutable(ValidationError):
     """A published terms version (or its scopes) cannot change; make a new version."""
@@ -534,3 +561,50 @@ class RetentionPurge(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}: {self.purged} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+# The WhatsApp opt-in text, versioned: a record keeps the version and the words it
+# answered. A new wording gets a new version; old records keep theirs.
+MESSAGING_OPT_IN_VERSION = "wa-1"
+MESSAGING_OPT_IN_TEXTS = {
+    "wa-1": (
+        "Saya setuju menerima kabar CCTV Warga (status kamera, undangan, kode masuk) "
+        "lewat WhatsApp di nomor ini. Saya bisa berhenti kapan saja dengan membalas "
+        "BERHENTI atau lewat halaman profil."
+    ),
+}
+
+
+class MessagingChannel(models.TextChoices):
+    SIGNUP = "signup", _("Pendaftaran")
+    PROFILE = "profile", _("Halaman profil")
+    WHATSAPP = "whatsapp", _("Balasan WhatsApp")
+    DELIVERY = "delivery", _("Nomor tidak dapat menerima WhatsApp")
+
+
+class MessagingConsent(models.Model):
+    """Append-only: a phone number said yes or no to WhatsApp messages.
+
+    The latest row of a number is its state. Each row keeps the version and the
+    words of the opt-in text, the channel it came through and the time, next to the
+    consent records, and shows in "Data saya".
+    """
+
+    phone = models.CharField(_("nomor HP"), max_length=20, db_index=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    opted_in = models.BooleanField(_("setuju"))
+    text_version = models.CharField(_("versi teks"), max_length=20)
+    text = models.TextField(_("teks"))
+    channel = models.CharField(_("saluran"), max_length=10, choices=MessagingChannel.choices)
+    at = models.DateTimeField(_("waktu"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("persetujuan WhatsApp")
+        verbose_name_plural = _("persetujuan WhatsApp")
+        ordering = ["-at", "-pk"]
+        indexes = [models.Index(fields=["phone", "-at"], name="messaging_consent_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.phone}: {'ya' if self.opted_in else 'tidak'} ({self.channel})"

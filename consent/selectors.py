@@ -18,6 +18,7 @@ from consent.models import (
     ConsentRecord,
     ConsentState,
     DataSubjectRequest,
+    MessagingConsent,
     RecordCamera,
     RecordKind,
     RequestStatus,
@@ -324,6 +325,19 @@ def owner_data_export(*, owner: Owner, viewer: Any = None) -> dict[str, Any]:
         }
         for r in owner.data_requests.all()
     ]
+    whatsapp = []
+    if viewer is not None and getattr(viewer, "phone", None):
+        whatsapp = [
+            {
+                "at": dt(c.at),
+                "phone": c.phone,
+                "opted_in": c.opted_in,
+                "channel": c.channel,
+                "text_version": c.text_version,
+                "text": c.text,
+            }
+            for c in messaging_consents_of(phone=viewer.phone)
+        ]
     return {
         "format": "cctv-warga/owner-data/1",
         "owner": {
@@ -342,4 +356,31 @@ def owner_data_export(*, owner: Owner, viewer: Any = None) -> dict[str, Any]:
         "processing_history": history,
         "police_access_log": access,
         "data_requests": requests,
+        "whatsapp": whatsapp,
     }
+
+
+def messaging_consents_of(*, phone: str) -> QuerySet[MessagingConsent]:
+    """A phone number's WhatsApp opt-ins and opt-outs, newest first."""
+    return MessagingConsent.objects.filter(phone=phone).order_by("-at", "-pk")
+
+
+def messaging_opted_in(*, phone: str) -> bool:
+    """Whether ``phone`` (E.164) has said yes to WhatsApp messages, and not taken it back."""
+    latest = messaging_consents_of(phone=phone).only("opted_in").first()
+    return bool(latest and latest.opted_in)
+
+
+def messaging_opted_in_phones(*, phones: Iterable[str]) -> set[str]:
+    """The numbers among ``phones`` whose latest answer is yes (one query)."""
+    wanted = {p for p in phones if p}
+    if not wanted:
+        return set()
+    latest: dict[str, bool] = {}
+    for phone, opted_in in (
+        MessagingConsent.objects.filter(phone__in=wanted)
+        .order_by("phone", "-at", "-pk")
+        .values_list("phone", "opted_in")
+    ):
+        latest.setdefault(phone, opted_in)
+    return {phone for phone, yes in latest.items() if yes}

@@ -33,6 +33,7 @@ from consent.forms import (
 )
 from consent.models import (
     DEFAULT_SCOPES,
+    SCOPE_POLICE_MAY,
     ConsentRecord,
     DataSubjectRequest,
     RequestKind,
@@ -77,6 +78,35 @@ def _safe_next(request: HttpRequest) -> str:
 
 def _error_text(error: ValidationError) -> str:
     return " ".join(str(m) for m in error.messages)
+
+
+@require_http_methods(["GET", "HEAD"])
+def scopes_public(request: HttpRequest) -> HttpResponse:
+    """Public: the five sharing scopes of the terms in force and what each lets police do.
+
+    Readable before sign-up, so nobody has to create an account to learn what the
+    police would see.
+    """
+    language = _language(request)
+    terms = selectors.current_terms()
+    scopes = []
+    if terms is not None:
+        for scope in terms.scopes.all():
+            scopes.append(
+                {
+                    "code": scope.scope,
+                    "label": scope.get_scope_display(),
+                    "police_may": SCOPE_POLICE_MAY.get(scope.scope, ""),
+                    "default": scope.scope in DEFAULT_SCOPES,
+                    **scope.text(language),
+                }
+            )
+    title, body = terms.text(language) if terms is not None else ("", "")
+    return render(
+        request,
+        "consent/scopes_public.html",
+        {"terms": terms, "title": title, "body": body, "scopes": scopes, "language": language},
+    )
 
 
 @login_required

@@ -1,5 +1,11 @@
-from django.urls import path  # noqa: F401
+"""The webhook Meta calls, at /whatsapp/webhook/ (outside the language prefixes)."""
 
-app_name = "notifications"
+from django.urls import path
 
-urlpatterns: list = []
+from notifications import views
+
+app_name = "whatsapp"
+
+urlpatterns = [
+    path("webhook/", views.webhook, name="webhook"),
+]

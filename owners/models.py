@@ -85,12 +85,25 @@ class Site(models.Model):
     )
     latitude = models.DecimalField(_("lintang"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("bujur"), max_digits=9, decimal_places=6)
+    # The owner's own reference for the place ("Blok A1 No. 7"): the key an estate
+    # import matches on, so a second import updates instead of duplicating.
+    ref = models.CharField(_("kode lokasi"), max_length=120, blank=True, default="")
+    # Who the Bhabinkamtibmas meets at the place (E.164 phone).
+    contact_name = models.CharField(_("nama kontak"), max_length=120, blank=True, default="")
+    contact_phone = models.CharField(_("nomor HP kontak"), max_length=20, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
         verbose_name = _("lokasi")
         verbose_name_plural = _("lokasi")
         ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "ref"],
+                condition=~models.Q(ref=""),
+                name="site_unique_owner_ref",
+            )
+        ]
 
     def __str__(self) -> str:
         return self.name

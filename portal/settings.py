@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "wagtail.contrib.settings.context_processors.settings",
                 "police.context_processors.workspace_menu",
+                "cms.context_processors.public_links",
             ],
         },
     },
@@ -230,7 +233,8 @@ AUTH_PASSWORD_VALIDATORS = [
 ]
 LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "signin:landing"  # officers to /polisi/, owners to /saya/
-ACCOUNT_ADAPTER = "accounts.adapter.AccountAdapter"
+# notifications.adapter extends accounts.adapter: phone codes go out by WhatsApp.
+ACCOUNT_ADAPTER = "notifications.adapter.AccountAdapter"
 ACCOUNT_LOGIN_METHODS = {"email", "phone"}
 ACCOUNT_SIGNUP_FIELDS = ["email", "phone", "password1*", "password2*"]
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -242,7 +246,8 @@ ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 # gives an email address waits for it to be verified, and a registered one gets the
 # same answer (accounts.signup). "none" would sign a new address in at once, which
 # a registered one cannot match, so it is refused along with "mandatory".
-ACCOUNT_SIGNUP_FORM_CLASS = "accounts.forms.SignupExtraForm"
+# The WhatsApp opt-in box joins the sign-up form (notifications.forms).
+ACCOUNT_SIGNUP_FORM_CLASS = "notifications.forms.SignupExtraForm"
 ACCOUNT_FORMS = {"signup": "accounts.signup.SignupForm"}
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_VERIFICATION = env_choice("ACCOUNT_EMAIL_VERIFICATION", ("optional",), "optional")
@@ -262,15 +267,21 @@ MFA_FORMS = {"authenticate": "accounts.signin.AuthenticateForm"}
 ALLAUTH_TRUSTED_PROXY_COUNT = env_int("TRUSTED_PROXY_COUNT", 0)
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "CCTV Warga"
-# Where phone verification codes go. Only "console" exists until the WhatsApp
-# integration lands (accounts.adapter is the one place that will call it).
-PHONE_CODE_DELIVERY = env_choice("PHONE_CODE_DELIVERY", ("console",), "console")
+# Phone codes (sign-up verification and sign-in) are 6 digits, sent by WhatsApp
+# (notifications.adapter; printed to the console while no WHATSAPP_ACCESS_TOKEN is set).
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 PHONE_DEFAULT_REGION = "ID"
 
 WAGTAILADMIN_LOGIN_URL = "admin-login"  # allauth sign-in, or a 403 for the signed in
 WAGTAIL_SITE_NAME = "CCTV Warga"
 WAGTAILADMIN_BASE_URL = SITE_URL
-WAGTAIL_I18N_ENABLED = False
+# Pages are translated with Wagtail's own i18n: one page tree per locale, the
+# Indonesian tree is the source, editors translate with "Terjemahkan"
+# (wagtail.contrib.simple_translation). A page with no English translation is
+# served in Indonesian at its /en/ address, with a notice (cms.models).
+WAGTAIL_I18N_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
 # Wagtail's database search; on SQLite with serial index writes (cms/search.py)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
@@ -303,6 +314,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
@@ -407,6 +419,13 @@ CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))
 CONNECTIVITY_PROBE_WORKERS = env_int("CONNECTIVITY_PROBE_WORKERS", 2)
 # Checks run at once by one batch task (scheduled re-checks).
 CONNECTIVITY_RECHECK_CONCURRENCY = env_int("CONNECTIVITY_RECHECK_CONCURRENCY", 50)
+# Estate import (joining.estate_import): a parse or write past this many seconds is
+# reaped as failed ("Impor terputus"); an unconfirmed preview expires after the hours.
+ESTATE_IMPORT_DEADLINE_SECONDS = env_int("ESTATE_IMPORT_DEADLINE_SECONDS", 900)
+ESTATE_IMPORT_PREVIEW_HOURS = env_int("ESTATE_IMPORT_PREVIEW_HOURS", 24)
+# A manager's "check all recorders" runs this many checks at once, in one task, so a
+# big estate takes a bounded share of probe capacity and other users' checks go on.
+ESTATE_CHECK_CONCURRENCY = env_int("ESTATE_CHECK_CONCURRENCY", 4)
 # Test hook only, never from the environment: "host:rtsp_port" targets whose worker
 # calls os.abort() mid-probe, to prove a crash fails one check and nothing else.
 CONNECTIVITY_TEST_ABORT_TARGETS: list[str] = []
@@ -417,6 +436,22 @@ WHATSAPP_ACCESS_TOKEN = env_str("WHATSAPP_ACCESS_TOKEN")
 WHATSAPP_PHONE_NUMBER_ID = env_str("WHATSAPP_PHONE_NUMBER_ID")
 WHATSAPP_APP_SECRET = env_str("WHATSAPP_APP_SECRET")
 WHATSAPP_VERIFY_TOKEN = env_str("WHATSAPP_VERIFY_TOKEN")
+WHATSAPP_BUSINESS_ACCOUNT_ID = env_str("WHATSAPP_BUSINESS_ACCOUNT_ID")
+# Messages per second, shared by every worker (notifications.ratelimit).
+WHATSAPP_RATE = env_int("WHATSAPP_RATE", 80)
+# Seconds one Graph API request may take; past it the send is "uncertain".
+WHATSAPP_TIMEOUT = float(env_str("WHATSAPP_TIMEOUT", "10"))
+# A person's events within this many seconds become one message.
+WHATSAPP_COALESCE_SECONDS = env_int("WHATSAPP_COALESCE_SECONDS", 60)
+# A recorder offline for this many seconds is worth a message.
+WHATSAPP_OFFLINE_AFTER = env_int("WHATSAPP_OFFLINE_AFTER", 30 * 60)
+# An uncertain send (timeout, dead worker) is resent only if no status webhook came
+# within this many seconds; at most WHATSAPP_MAX_ATTEMPTS sends per message.
+WHATSAPP_UNCERTAIN_GRACE = env_int("WHATSAPP_UNCERTAIN_GRACE", 15 * 60)
+WHATSAPP_MAX_ATTEMPTS = env_int("WHATSAPP_MAX_ATTEMPTS", 5)
+# A message not sent within this many seconds of its creation is failed (reaped).
+WHATSAPP_MESSAGE_DEADLINE = env_int("WHATSAPP_MESSAGE_DEADLINE", 24 * 3600)
+WHATSAPP_WEBHOOK_MAX_BYTES = env_int("WHATSAPP_WEBHOOK_MAX_BYTES", 1024 * 1024)
 
 # --- security ---------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
@@ -439,6 +474,9 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{
 # Public site (cms): how long progress aggregates and whole pages stay cached, and
 # how often a web process re-reads the change stamp (0 turns the page cache off).
 PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
+# A connected recorder failing its re-checks this long shows as an outage on the police
+# dashboard (keep it below CONNECTIVITY_RECHECK_HOURS: then it appears within one cycle).
+POLICE_OUTAGE_AFTER_MINUTES = env_int("POLICE_OUTAGE_AFTER_MINUTES", 60)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 

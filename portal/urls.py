@@ -33,6 +33,8 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("saya/gabung/", include("joining.urls")),
+    path("saya/perumahan/", include("joining.estate_urls")),
+    path("saya/whatsapp/", include("notifications.page_urls")),
     path("saya/", include("owners.urls")),
     path("uji-koneksi/", include("connectivity.urls")),
     path("persetujuan/", include("consent.urls")),

@@ -44,5 +44,5 @@ def give_totp(user) -> None:
 
 
 # Protocol fakes on real sockets (fixtures: rtsp_server, fault_peers, redirect_target,
-# closed_port).
-pytest_plugins = ["tests.fakes.rtsp_server", "tests.fakes.fault_peers"]
+# closed_port, graph_api).
+pytest_plugins = ["tests.fakes.rtsp_server", "tests.fakes.fault_peers", "tests.fakes.graph_api"]

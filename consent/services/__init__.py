@@ -23,6 +23,7 @@ from consent.services.chain import (
     record_hash,
     record_payload,
 )
+from consent.services.messaging import messaging_consent_record
 from consent.services.requests import (
     ACCOUNT_DELETION_EXPLANATION,
     account_delete,
@@ -75,6 +76,7 @@ __all__ = [
     "consent_withdraw",
     "data_request_close",
     "data_request_create",
+    "messaging_consent_record",
     "normalise_ip",
     "reconsent_hook",
     "reconsent_request_all",

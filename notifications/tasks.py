@@ -1,0 +1,45 @@
+"""Thin tasks of notifications: they take ids and call services."""
+
+from __future__ import annotations
+
+from django.tasks import task
+
+from notifications import services
+from portal import periodic
+
+
+@task()
+def whatsapp_cycle() -> dict[str, int]:
+    """Periodic: collect events, coalesce, reap stuck sends, send what is due."""
+    for payload_id in list(services.webhook_open_payloads()):
+        services.webhook_process(payload_id=payload_id)
+    return services.outbox_cycle()
+
+
+@task()
+def whatsapp_send() -> int:
+    """Send what is due now (queued after an inbound reply or an admin's retry)."""
+    return services.outbox_send()
+
+
+@task()
+def whatsapp_webhook_process(payload_id: int) -> int:
+    """Parse one stored webhook payload, then answer any reply it asked for."""
+    problems = services.webhook_process(payload_id=payload_id)
+    services.outbox_send(limit=50)
+    return len(problems)
+
+
+@task()
+def whatsapp_daily_digest() -> int:
+    return services.digests_collect()
+
+
+periodic.register(
+    whatsapp_cycle, schedule=periodic.Every(minutes=1), name="notifications.whatsapp_cycle"
+)
+periodic.register(
+    whatsapp_daily_digest,
+    schedule=periodic.DailyAt(hour=7, minute=0),
+    name="notifications.whatsapp_daily_digest",
+)
