@@ -185,9 +185,7 @@ def fan_out(fake, n: int, workers: int, rate: int, engine: str) -> tuple[float, 
     if engine == "celery":
         import redis
 
-        redis.Redis.from_url(BASE_ENV["CELERY_BROKER_URL"]).delete(
-            "cctvwarga:ratelimit:whatsapp"
-        )
+        redis.Redis.from_url(BASE_ENV["CELERY_BROKER_URL"]).delete("cctvwarga:ratelimit:whatsapp")
     procs = start_workers(
         workers, whatsapp_env(fake.base_url, WHATSAPP_RATE=str(rate), TASK_ENGINE=engine)
     )
@@ -321,9 +319,7 @@ def main() -> None:
     from tests.fakes.graph_api import start_fake_graph
 
     fake, server = start_fake_graph()
-    subprocess.run(
-        [PYTHON, "manage.py", "migrate", "-v", "0"], env=env(), cwd=ROOT, check=True
-    )
+    subprocess.run([PYTHON, "manage.py", "migrate", "-v", "0"], env=env(), cwd=ROOT, check=True)
     setup_django(fake.base_url)
     results: dict[str, object] = {}
     if "fanout80" not in skip:
