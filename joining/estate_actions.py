@@ -8,7 +8,6 @@ go on. The bulk action counts once against the manager's check limit.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -25,8 +24,6 @@ from consent.selectors import camera_ids_with_scope
 from owners import services as owner_services
 from owners.models import Camera, Enrolment, EnrolmentState, Owner, Recorder
 from portal import netguard
-
-logger = logging.getLogger(__name__)
 
 
 @task()
@@ -49,6 +46,7 @@ def estate_check_all(
         if recorders is not None
         else list(Recorder.objects.filter(site__owner=owner))
     )
+    # "being checked": connectivity's one definition of a check in flight
     busy = set(
         check_selectors.checks_in_flight()
         .filter(recorder__in=chosen)
@@ -70,19 +68,11 @@ def estate_check_all(
             ]
         )
         ids = [c.pk for c in checks]
-        transaction.on_commit(partial(_hand_over, ids))
+        # recorded first: if the broker is down, the reaper's sweep sends them later
+        transaction.on_commit(
+            partial(check_services.checks_hand_over, check_ids=ids, batch=run_estate_checks)
+        )
     return ids
-
-
-def _hand_over(check_ids: list[int]) -> None:
-    """Queue the batch; when the broker is down the checks stay queued without a task
-    id and the lost-work sweep (``connectivity.services.checks_sweep``) sends them."""
-    try:
-        task_id = run_estate_checks.enqueue(check_ids).id
-    except Exception:  # each broker raises its own errors
-        logger.warning("task engine unreachable: estate checks wait for the sweep")
-        return
-    Check.objects.filter(pk__in=check_ids, task_id="").update(task_id=task_id[:64])
 
 
 def estate_submit(*, owner: Owner, user: Any) -> list[Enrolment]:
@@ -103,7 +93,7 @@ def estate_submit(*, owner: Owner, user: Any) -> list[Enrolment]:
         latest.setdefault(check.recorder_id, check)
     in_flight = set(
         check_selectors.checks_in_flight()
-        .filter(recorder_id__in=recorder_ids)
+        .filter(pk__in=[c.pk for c in latest.values()])
         .values_list("pk", flat=True)
     )
     ready = {rid for rid, check in latest.items() if check.passed or check.pk in in_flight}

@@ -17,6 +17,16 @@ from portal.geo import validate_point_in_indonesia
 HOST_HELP = _("Alamat IP publik atau nama domain (DDNS) perekam, tanpa http:// atau rtsp://.")
 
 
+class VillageChoiceField(forms.ModelChoiceField):
+    """Villages by name and district: two "Talagasari" differ by district, not by code."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        district = obj.parent.name if obj.parent_id else ""
+        if not district:
+            return str(obj.name)
+        return _("%(village)s, Kec. %(district)s") % {"village": obj.name, "district": district}
+
+
 class JoinSiteForm(forms.Form):
     existing_owner = forms.ModelChoiceField(
         label=_("Tambahkan ke pemilik"),
@@ -48,7 +58,7 @@ class JoinSiteForm(forms.Form):
     )
     latitude = forms.DecimalField(label=_("Lintang"), max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(label=_("Bujur"), max_digits=9, decimal_places=6)
-    village = forms.ModelChoiceField(
+    village = VillageChoiceField(
         label=_("Kelurahan/desa"),
         queryset=Region.objects.none(),
         required=False,

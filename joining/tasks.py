@@ -6,23 +6,12 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import QuerySet
-
+from joining import estate_selectors
 from joining.estate_actions import run_estate_checks
 from joining.estate_import import import_apply, import_jobs_reap, import_preview
-from joining.models import OPEN_STATES, ImportJob
 from portal import inflight
 
 __all__ = ["import_apply", "import_preview", "run_estate_checks"]
-
-
-def imports_in_flight(now: dt.datetime) -> QuerySet[ImportJob]:
-    """Import jobs queued, being read, awaiting confirmation or being written, in time."""
-    return ImportJob.objects.filter(status__in=OPEN_STATES, deadline__gte=now)
-
-
-def imports_overdue(now: dt.datetime) -> QuerySet[ImportJob]:
-    return ImportJob.objects.filter(status__in=OPEN_STATES, deadline__lt=now)
 
 
 def imports_reap(now: dt.datetime) -> inflight.Reaped:
@@ -35,8 +24,8 @@ def imports_reap(now: dt.datetime) -> inflight.Reaped:
 inflight.register(
     inflight.Kind(
         name="joining.import",
-        in_flight=imports_in_flight,
-        overdue=imports_overdue,
+        in_flight=estate_selectors.import_jobs_in_flight,
+        overdue=estate_selectors.import_jobs_overdue,
         reap=imports_reap,
         requeue="nothing: the manager runs a lost import again (one transaction, idempotent)",
     )
