@@ -171,7 +171,7 @@ def test_an_estate_manager_imports_signs_once_checks_all_and_submits(
     assert record.cameras.count() == 200 and record.capacity == "representative"
 
     # Check every recorder, then submit.
-    page.locator("#check-all").click()
+    page.locator("#check-all").click(timeout=300_000)
     expect(page.locator("#checks-count")).to_contain_text(
         "25 dari 25 perekam selesai", timeout=180_000
     )
