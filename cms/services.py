@@ -107,13 +107,75 @@ def _child(parent: Page, model: type[Page], **fields: Any) -> Page:
     return page
 
 
+def translation_ensure[P: Page](page: P, locale: Locale, **fields: Any) -> P:
+    """The live translation of ``page`` in ``locale``, created from ``fields`` when missing.
+
+    An existing translation is left as editors made it. A new one is a copy of the
+    source page (Wagtail's ``copy_for_translation``) with ``fields`` set, published.
+    """
+    existing = page.get_translation_or_none(locale)
+    if existing is not None:
+        return existing.specific  # type: ignore[no-any-return]
+    translated = page.copy_for_translation(locale).specific
+    for name, value in fields.items():
+        setattr(translated, name, value)
+    translated.save_revision().publish()
+    return translated  # type: ignore[no-any-return]
+
+
+def translations_ensure(*, home: HomePage) -> None:
+    """English translations of the default tree's pages, where none exist yet.
+
+    Indonesian is the source; the English texts come from the same translated
+    strings as the Indonesian ones. A program page's English intro is the
+    program's summary until an editor translates it.
+    """
+    english = Locale.objects.get_or_create(language_code="en")[0]
+    with override("en"):
+        translation_ensure(
+            home,
+            english,
+            intro=_(
+                "Daftarkan CCTV rumah, toko atau kantor Anda ke program kepolisian di "
+                "wilayah Anda, lalu ikuti kemajuannya di sini."
+            ),
+        )
+        for index in ProgramIndexPage.objects.child_of(home):
+            translation_ensure(
+                index,
+                english,
+                title=_("Program"),
+                intro=_("Program kepolisian yang sedang mengajak warga ikut serta."),
+            )
+            for page in ProgramPage.objects.child_of(index).live():
+                translation_ensure(page, english, body=_default_faq())
+        for news in NewsIndexPage.objects.child_of(home):
+            translation_ensure(news, english, title=_("Berita"))
+        for privacy in StandardPage.objects.child_of(home).filter(slug="privasi"):
+            translation_ensure(
+                privacy,
+                english,
+                title=_("Pemberitahuan privasi"),
+                intro=_("Bagaimana CCTV Warga memakai dan melindungi data Anda."),
+                body=_privacy_body(),
+            )
+        for faq in FaqPage.objects.child_of(home):
+            translation_ensure(
+                faq,
+                english,
+                title=_("Tanya jawab"),
+                intro=_("Jawaban atas pertanyaan yang sering diajukan warga."),
+                body=_default_faq(),
+            )
+
+
 def program_page_ensure(*, program: Program, index: ProgramIndexPage | None = None) -> ProgramPage:
     """The public page of ``program``, created (and published) when it has none."""
-    existing = ProgramPage.objects.filter(program=program).first()
+    existing = ProgramPage.objects.filter(program=program, locale=Locale.get_default()).first()
     if existing is not None:
         return existing
     if index is None:
-        index = ProgramIndexPage.objects.get()
+        index = ProgramIndexPage.objects.get(locale=Locale.get_default())
     with override("id"):
         page = ProgramPage(
             title=program.name,
@@ -143,7 +205,7 @@ def site_tree_ensure() -> HomePage:
     root = Page.get_first_root_node()
     if root is None:
         root = Page.add_root(title="Root", slug="root")
-    home = HomePage.objects.first()
+    home = HomePage.objects.filter(locale__language_code=settings.LANGUAGE_CODE).first()
     with override("id"):
         if home is None:
             home = HomePage(
@@ -201,4 +263,5 @@ def site_tree_ensure() -> HomePage:
         )
         for program in police_selectors.programs_public():
             program_page_ensure(program=program, index=index)  # type: ignore[arg-type]
+    translations_ensure(home=home)
     return home

@@ -14,6 +14,8 @@ from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 PASSED = frozenset({"ok", "ok_with_warnings"})
+#: a check whose worker died or that never started before its deadline (the reaper's code)
+LOST = "lost"
 
 
 @dataclass(frozen=True)
@@ -216,6 +218,18 @@ EXPLANATIONS: dict[str, Explanation] = {
             ),
             # Translators: EN: Try again later; if it happens again, contact the officer.
             _("Coba lagi nanti; jika terulang, hubungi petugas."),
+        ),
+        _e(
+            LOST,
+            # Translators: EN: The check was interrupted; run it again
+            _("Pemeriksaan terputus; jalankan lagi"),
+            # Translators: EN: The check stopped before it finished (our checking server stopped or restarted). Nothing is known yet about your recorder.
+            _(
+                "Pemeriksaan berhenti sebelum selesai (server pemeriksa kami berhenti atau "
+                "dimulai ulang). Keadaan perekam Anda belum diketahui."
+            ),
+            # Translators: EN: Run the check again. A scheduled check is run again automatically.
+            _("Jalankan pemeriksaan lagi. Pemeriksaan terjadwal diulang otomatis."),
         ),
         _e(
             "ok",

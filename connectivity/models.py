@@ -52,6 +52,9 @@ class Check(models.Model):
         _("status"), max_length=10, choices=CheckStatus.choices, default=CheckStatus.QUEUED
     )
     created_at = models.DateTimeField(_("dibuat"), auto_now_add=True)
+    # The engine's task id once the check was handed to the task engine; empty while
+    # it is recorded only here (the broker was down): the reaper's sweep sends it.
+    task_id = models.CharField(_("id tugas"), max_length=64, blank=True, editable=False)
     started_at = models.DateTimeField(_("mulai"), null=True, blank=True)
     finished_at = models.DateTimeField(_("selesai"), null=True, blank=True)
     steps = models.JSONField(_("langkah"), default=list, blank=True)
@@ -73,7 +76,15 @@ class Check(models.Model):
         verbose_name = _("uji koneksi")
         verbose_name_plural = _("uji koneksi")
         ordering = ["-created_at", "-pk"]
-        indexes = [models.Index(fields=["recorder", "-created_at"])]
+        indexes = [
+            models.Index(fields=["recorder", "-created_at"]),
+            # the reaper's and the re-check's "in flight" reads: a few rows of many
+            models.Index(
+                fields=["status", "created_at"],
+                name="connectivity_check_unfinished",
+                condition=models.Q(status__in=["queued", "running"]),
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.recorder} {self.created_at:%Y-%m-%d %H:%M} {self.result_code or self.status}"

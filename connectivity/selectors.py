@@ -7,9 +7,10 @@ import logging
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
+from connectivity.explanations import LOST
 from connectivity.models import Check, CheckStatus, RecorderStatusEvent
 from consent.models import Scope
 from consent.selectors import camera_has_scope
@@ -19,7 +20,55 @@ from registry import scoping
 
 logger = logging.getLogger(__name__)
 
-STALE_AFTER = dt.timedelta(minutes=10)
+UNFINISHED = (CheckStatus.QUEUED, CheckStatus.RUNNING)
+#: how many probe budgets one run of a check may take: a batch task runs its chunk
+#: (``CONNECTIVITY_RECHECK_CONCURRENCY * RECHECK_CHUNK_WAVES`` checks) in waves, and a
+#: probe whose worker dies is run once more alone.
+RECHECK_CHUNK_WAVES = 4
+#: a check is handed to the engine after its transaction commits; the sweep leaves
+#: younger unsent checks to the request that is still sending them.
+SEND_GRACE = dt.timedelta(seconds=30)
+
+
+def check_queue_deadline() -> dt.timedelta:
+    """How long a check may wait in the queue before it counts as lost."""
+    return dt.timedelta(minutes=settings.CONNECTIVITY_QUEUE_MINUTES)
+
+
+def check_run_deadline() -> dt.timedelta:
+    """How long a started check may run: its probe budget per wave, one solo re-run,
+    and a minute for the engine and the database."""
+    budget = settings.CONNECTIVITY_PROBE_BUDGET
+    return dt.timedelta(seconds=budget * (RECHECK_CHUNK_WAVES + 1) + 60)
+
+
+def _in_flight_q(now: dt.datetime) -> Q:
+    return Q(status=CheckStatus.QUEUED, created_at__gt=now - check_queue_deadline()) | Q(
+        status=CheckStatus.RUNNING, started_at__gt=now - check_run_deadline()
+    )
+
+
+def checks_in_flight(now: dt.datetime | None = None) -> QuerySet[Check]:
+    """THE definition of a check in flight: queued or running, within its deadline.
+
+    Every read that asks "is this recorder being checked?" uses it: a check whose
+    worker died stops counting at its deadline, even before the reaper marks it lost.
+    """
+    return Check.objects.filter(_in_flight_q(now or timezone.now()))
+
+
+def checks_overdue(now: dt.datetime | None = None) -> QuerySet[Check]:
+    """Checks still marked queued or running but past their deadline (the reaper's work)."""
+    now = now or timezone.now()
+    return Check.objects.filter(status__in=UNFINISHED).exclude(_in_flight_q(now))
+
+
+def checks_unsent(now: dt.datetime | None = None) -> QuerySet[Check]:
+    """Checks in flight that never reached the task engine (the broker was down)."""
+    now = now or timezone.now()
+    return checks_in_flight(now).filter(
+        status=CheckStatus.QUEUED, task_id="", created_at__lte=now - SEND_GRACE
+    )
 
 
 def checks_for_recorder(*, recorder: Recorder) -> QuerySet[Check]:
@@ -40,16 +89,9 @@ def checks_latest_for(*, recorder_ids: set[int]) -> dict[int, Check]:
     return latest
 
 
-def check_in_progress(*, recorder: Recorder) -> Check | None:
-    """A check of ``recorder`` queued or running in the last ten minutes (older ones were lost)."""
-    return (
-        checks_for_recorder(recorder=recorder)
-        .filter(
-            status__in=[CheckStatus.QUEUED, CheckStatus.RUNNING],
-            created_at__gt=timezone.now() - STALE_AFTER,
-        )
-        .first()
-    )
+def check_in_progress(*, recorder: Recorder, now: dt.datetime | None = None) -> Check | None:
+    """A check of ``recorder`` in flight (``checks_in_flight``), the newest first."""
+    return checks_in_flight(now).filter(recorder=recorder).order_by("-created_at", "-pk").first()
 
 
 def checks_visible_to(user: Any) -> QuerySet[Check]:
@@ -62,13 +104,16 @@ def status_events_for_recorder(*, recorder: Recorder) -> QuerySet[RecorderStatus
 
 
 def recorders_due_for_recheck(*, now: dt.datetime | None = None) -> QuerySet[Recorder]:
-    """Connected recorders without a check in the last ``CONNECTIVITY_RECHECK_HOURS``."""
+    """Connected recorders without a check in the last ``CONNECTIVITY_RECHECK_HOURS``
+    and none in flight. A lost check (its worker died) does not count as a check."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(hours=settings.CONNECTIVITY_RECHECK_HOURS)
-    recent = Check.objects.filter(recorder=OuterRef("pk")).filter(created_at__gt=cutoff)
-    busy = Check.objects.filter(
-        recorder=OuterRef("pk"), status__in=[CheckStatus.QUEUED, CheckStatus.RUNNING]
+    recent = (
+        Check.objects.filter(recorder=OuterRef("pk"), created_at__gt=cutoff)
+        .filter(status=CheckStatus.FINISHED)
+        .exclude(result_code=LOST)
     )
+    busy = checks_in_flight(now).filter(recorder=OuterRef("pk"))
     return (
         Recorder.objects.filter(cameras__enrolments__state__in=CONNECTED_STATES)
         .distinct()

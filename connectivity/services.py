@@ -19,11 +19,11 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.tasks import task
+from django.tasks import Task, task
 from django.utils import timezone, translation
 
 from connectivity import isolation, selectors
-from connectivity.explanations import message_for
+from connectivity.explanations import LOST, explain, message_for
 from connectivity.models import Check, CheckStatus, CheckTrigger, RecorderStatusEvent
 from connectivity.probe import ProbeResult, ProbeTarget, Step
 from consent.models import Scope
@@ -32,12 +32,16 @@ from consent.services import retention_purge_record
 from consent.snapshots import snapshot_name
 from owners import services as owner_services
 from owners.models import Recorder
-from portal import netguard
+from portal import inflight, netguard
 
 logger = logging.getLogger(__name__)
 
 # Outcomes that say nothing about the recorder itself: they do not flip online/offline.
-NOT_ABOUT_THE_RECORDER = frozenset({"probe_crashed", "rate_limited"})
+NOT_ABOUT_THE_RECORDER = frozenset({"probe_crashed", "rate_limited", LOST})
+#: a recorder whose scheduled checks were lost this often in a day is not re-queued by
+#: the reaper again (a probe that kills its worker would otherwise loop); the hourly
+#: re-check still tries it.
+REQUEUE_LOST_PER_DAY = 2
 
 
 def probe_target_for(*, recorder: Recorder, keep_jpeg: bool = False) -> ProbeTarget:
@@ -68,8 +72,35 @@ def check_start(*, recorder: Recorder, user: Any) -> Check:
         requested_by=user if getattr(user, "is_authenticated", False) else None,
         trigger=CheckTrigger.MANUAL,
     )
-    transaction.on_commit(lambda: run_check.enqueue(check.pk))
+    transaction.on_commit(partial(checks_hand_over, check_ids=[check.pk]))
     return check
+
+
+def checks_hand_over(*, check_ids: list[int], batch: Task[[list[int]], None] | None = None) -> bool:
+    """Queue the task that runs ``check_ids`` (recorded already); False if the broker is down.
+
+    One check goes to ``run_check``; several to ``batch`` (``run_checks`` unless the
+    caller runs them its own way, as the estate's "check all" does).
+
+    The checks are rows in the database before this runs, so an unreachable broker
+    (Redis restarting under Celery) loses nothing: the user's action succeeds, the
+    checks stay queued without a task id, and the reaper's sweep
+    (``checks_sweep``) hands them over once the broker answers again.
+    """
+    try:
+        if len(check_ids) == 1 and batch is None:
+            task_id = run_check.enqueue(check_ids[0]).id
+        else:
+            task_id = (batch or run_checks).enqueue(check_ids).id
+    except Exception:  # each broker raises its own errors (kombu, redis, OSError)
+        logger.warning(
+            "task engine unreachable: checks %s stay queued until the sweep sends them",
+            check_ids,
+            exc_info=True,
+        )
+        return False
+    Check.objects.filter(pk__in=check_ids, task_id="").update(task_id=task_id[:64])
+    return True
 
 
 def check_ensure(*, recorder: Recorder, user: Any) -> Check | None:
@@ -105,11 +136,19 @@ def _mark_running(check_ids: list[int]) -> None:
     )
 
 
-def check_run(*, check_id: int) -> Check:
-    """Run a queued check now, saving each step as it finishes (the page polls them)."""
-    check = Check.objects.select_related("recorder").get(pk=check_id)
-    if check.status == CheckStatus.FINISHED:
-        return check
+def check_run(*, check_id: int) -> Check | None:
+    """Run a queued check now, saving each step as it finishes (the page polls them).
+
+    Idempotent, so the engines may deliver it twice (a worker killed mid-probe: Celery
+    re-delivers with ``acks_late``, django-q2 after ``Q2_RETRY``): a finished check
+    (or one reaped as lost) is returned as it is; a running one whose worker died is
+    probed again, within the deadline counted from its first start. A probe only
+    reads the recorder, so running it twice is harmless, and ``check_finish`` stores
+    the first result only.
+    """
+    check = Check.objects.select_related("recorder").filter(pk=check_id).first()
+    if check is None or check.status == CheckStatus.FINISHED:
+        return check  # None: deleted with its recorder, nothing to do
     _mark_running([check.pk])
     keep = selectors.snapshot_storage_allowed(recorder=check.recorder)
     target = probe_target_for(recorder=check.recorder, keep_jpeg=keep)
@@ -124,10 +163,11 @@ def check_run(*, check_id: int) -> Check:
 
 def checks_run_many(*, check_ids: list[int], concurrency: int) -> None:
     """Run many queued checks at once (scheduled re-checks, the benchmark)."""
+    # Queued ones, and running ones whose first run was cut off (a re-delivered batch).
     checks = {
         c.pk: c
         for c in Check.objects.select_related("recorder").filter(
-            pk__in=check_ids, status=CheckStatus.QUEUED
+            pk__in=check_ids, status__in=selectors.UNFINISHED
         )
     }
     _mark_running(list(checks))
@@ -147,7 +187,11 @@ def checks_run_many(*, check_ids: list[int], concurrency: int) -> None:
 
 
 def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> Check:
-    """Store a probe's result on ``check`` and update the recorder."""
+    """Store a probe's result on ``check`` and update the recorder.
+
+    Only the first result counts: a check that finished meanwhile (a second
+    delivery of its task, or the reaper marked it lost) is returned unchanged.
+    """
     with translation.override("id"):
         message = message_for(result.result_code, result.detail)
     check.status = CheckStatus.FINISHED
@@ -163,6 +207,10 @@ def check_finish(*, check: Check, result: ProbeResult, keep_snapshot: bool) -> C
     check.ms_to_first_frame = result.ms_to_first_frame
     check.duration_ms = result.ms
     with transaction.atomic():
+        current = Check.objects.select_for_update().filter(pk=check.pk).first()
+        if current is None or current.status == CheckStatus.FINISHED:
+            logger.info("check %s finished already; this result is dropped", check.pk)
+            return current or check
         camera = selectors.snapshot_camera(recorder=check.recorder)
         if result.jpeg and keep_snapshot and camera is not None:
             # Stored where consent's withdrawal deletes a camera's snapshots.
@@ -217,10 +265,68 @@ def recheck_schedule() -> list[int]:
             [Check(recorder=r, trigger=CheckTrigger.SCHEDULED) for r in due]
         )
         ids = [c.pk for c in checks]
-        chunk = max(1, settings.CONNECTIVITY_RECHECK_CONCURRENCY * 4)
+        chunk = max(1, settings.CONNECTIVITY_RECHECK_CONCURRENCY * selectors.RECHECK_CHUNK_WAVES)
         for start in range(0, len(ids), chunk):
-            transaction.on_commit(partial(run_checks.enqueue, ids[start : start + chunk]))
+            transaction.on_commit(partial(checks_hand_over, check_ids=ids[start : start + chunk]))
     return ids
+
+
+def checks_reap(now: dt.datetime) -> inflight.Reaped:
+    """Mark the checks past their deadline as lost; re-queue the scheduled ones.
+
+    A lost check is finished with the result ``lost`` ("Pemeriksaan terputus; jalankan
+    lagi") and says nothing about the recorder (no online/offline change, no
+    enrolment move). A scheduled re-check is queued again at once: a probe only reads
+    the recorder. A manual check is not: its page asks the person to run it again.
+    """
+    overdue: list[tuple[int, int, str]] = list(
+        selectors.checks_overdue(now).values_list("pk", "recorder_id", "trigger")
+    )
+    if not overdue:
+        return inflight.Reaped()
+    with translation.override("id"):
+        title = str(explain(LOST)["title"])
+    lost = Check.objects.filter(
+        pk__in=[pk for pk, _, _ in overdue], status__in=selectors.UNFINISHED
+    ).update(
+        status=CheckStatus.FINISHED,
+        finished_at=now,
+        result_code=LOST,
+        message=title,
+    )
+    scheduled = {recorder_id for _, recorder_id, trigger in overdue if trigger == "scheduled"}
+    requeue = [
+        recorder_id
+        for recorder_id in sorted(scheduled)
+        if not selectors.checks_in_flight(now).filter(recorder_id=recorder_id).exists()
+        and Check.objects.filter(
+            recorder_id=recorder_id,
+            result_code=LOST,
+            trigger=CheckTrigger.SCHEDULED,
+            finished_at__gt=now - dt.timedelta(days=1),
+        ).count()
+        <= REQUEUE_LOST_PER_DAY
+    ]
+    if requeue:
+        with transaction.atomic():
+            fresh = Check.objects.bulk_create(
+                [Check(recorder_id=pk, trigger=CheckTrigger.SCHEDULED) for pk in requeue]
+            )
+            transaction.on_commit(partial(checks_hand_over, check_ids=[c.pk for c in fresh]))
+    return inflight.Reaped(lost=lost, requeued=len(requeue))
+
+
+def checks_sweep(now: dt.datetime) -> int:
+    """Hand to the engine the checks recorded while its broker was down."""
+    unsent = list(selectors.checks_unsent(now).order_by("pk").values_list("pk", flat=True))
+    chunk = max(1, settings.CONNECTIVITY_RECHECK_CONCURRENCY * selectors.RECHECK_CHUNK_WAVES)
+    sent = 0
+    for start in range(0, len(unsent), chunk):
+        ids = unsent[start : start + chunk]
+        if not checks_hand_over(check_ids=ids):
+            break  # still down: the next pass tries again
+        sent += len(ids)
+    return sent
 
 
 def snapshots_purge_expired(*, now: dt.datetime | None = None) -> int:

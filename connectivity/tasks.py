@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from django.tasks import task
 
-from connectivity import services
+from connectivity import selectors, services
 from connectivity.services import purge_expired_snapshots, run_check, run_checks
-from portal import periodic
+from portal import inflight, periodic
 
 __all__ = ["purge_expired_snapshots", "recheck_connected_recorders", "run_check", "run_checks"]
 
@@ -32,4 +32,17 @@ periodic.register(
     purge_expired_snapshots,
     schedule=periodic.DailyAt(hour=2, minute=30),
     name="connectivity.purge_expired_snapshots",
+)
+
+# Checks in flight: queued within CONNECTIVITY_QUEUE_MINUTES, running within their probe
+# budget's deadline (connectivity.selectors); the reaper marks the rest lost.
+inflight.register(
+    inflight.Kind(
+        name="connectivity.check",
+        in_flight=selectors.checks_in_flight,
+        overdue=selectors.checks_overdue,
+        reap=services.checks_reap,
+        sweep=services.checks_sweep,
+        requeue="scheduled re-checks, at most twice a day per recorder (a probe only reads)",
+    )
 )

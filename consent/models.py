@@ -36,6 +36,33 @@ class Scope(models.TextChoices):
 
 DEFAULT_SCOPES = frozenset({Scope.LISTED.value})
 
+# What each scope lets the police do, in plain words for the public page
+# (consent:scopes); the terms' own purpose/recipient/retention texts follow it.
+SCOPE_POLICE_MAY = {
+    Scope.LISTED: _(
+        "Petugas polisi di wilayah Anda tahu ada kamera di titik ini (lokasi, arah, "
+        "sudut pandang) dan bisa menghubungi Anda bila ada kejadian di sekitarnya. "
+        "Mereka tidak melihat gambar kamera."
+    ),
+    Scope.FOOTAGE_ON_REQUEST: _(
+        "Polisi boleh meminta rekaman dari waktu tertentu bila ada kejadian. Anda yang "
+        "memutuskan setiap kali; izin ini sendiri tidak membuka akses apa pun."
+    ),
+    Scope.LIVE_INCIDENT: _(
+        "Petugas Command Center boleh membuka siaran langsung kamera Anda selama ada "
+        "kejadian di sekitarnya. Setiap akses tercatat di log akses yang bisa Anda baca."
+    ),
+    Scope.LIVE_ALWAYS: _(
+        "Command Center boleh melihat siaran langsung kamera Anda kapan saja. Setiap "
+        "akses tercatat di log akses yang bisa Anda baca."
+    ),
+    Scope.SNAPSHOT: _(
+        "Saat uji koneksi, sistem menyimpan satu gambar diam dari kamera agar petugas "
+        "bisa memeriksa arahnya. Gambar itu dihapus setelah masa simpannya habis atau "
+        "saat Anda menarik persetujuan."
+    ),
+}
+
 
 class PublishedTermsImmutable(ValidationError):
     """A published terms version (or its scopes) cannot change; make a new version."""

@@ -6,6 +6,7 @@ app_name = "consent"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("izin-berbagi/", views.scopes_public, name="scopes"),
     path("pemilik/<int:owner_id>/", views.overview, name="overview"),
     path("pemilik/<int:owner_id>/tanda-tangan/", views.sign, name="sign"),
     path("pemilik/<int:owner_id>/tarik/", views.withdraw, name="withdraw"),

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from demo.estate import estate_demo_ensure
 from demo.regions import DISTRICTS, PROGRAMS, PROVINCES, REGENCIES, UNITS
 from demo.whatsapp import whatsapp_ensure
 from owners.models import (
@@ -45,6 +46,7 @@ from police.models import (
     Region,
     RegionLevel,
 )
+from workspace.rollups import rollups_rebuild
 
 DEMO_PASSWORD = "CctvWarga-demo-2026"
 # Published like the password: demo officers and the demo admin come with this TOTP
@@ -497,8 +499,41 @@ def cameras_ensure(target: int, *, batch: int = 2000) -> tuple[int, int]:
                 ],
                 batch_size=1000,
             )
+            _spread_over_program_life(enrolments, now=now)
             created += len(cameras)
     return owners_created, existing + created
+
+
+WAITING_DEMO_STATES = (
+    EnrolmentState.SUBMITTED,
+    EnrolmentState.CHECKED,
+    EnrolmentState.VERIFIED,
+    EnrolmentState.CONNECTED,
+)
+
+
+def _spread_over_program_life(enrolments: list[Enrolment], *, now: datetime.datetime) -> None:
+    """Date the generated cameras' last move between their program's start and now.
+
+    ``auto_now_add`` stamps bulk-created rows with the same moment; the dashboard's
+    weekly trend and queue ages look real only when joining is spread out
+    (more recently than long ago, as a campaign gathers pace).
+    """
+    days_by_pk: dict[int, int] = {}
+    for e in enrolments:
+        span = max(0, (now.date() - e.program.starts_on).days)
+        rng = random.Random(f"when-{e.camera_id}")
+        days = round(span * (1 - rng.random() ** 0.6))
+        if e.state in WAITING_DEMO_STATES:  # nobody waits years for the next step
+            days = min(days, rng.randrange(0, 60))
+        days_by_pk[e.pk] = days
+    buckets: dict[int, list[int]] = {}
+    for pk, days in days_by_pk.items():
+        buckets.setdefault(days, []).append(pk)
+    for days, pks in buckets.items():
+        when = now - datetime.timedelta(days=days, hours=(days * 7) % 24)
+        Enrolment.objects.filter(pk__in=pks).update(state_changed_at=when, created_at=when)
+        EnrolmentTransition.objects.filter(enrolment_id__in=pks).update(at=when)
 
 
 def showcase_ensure(users: dict[str, User]) -> None:
@@ -644,5 +679,8 @@ def demo_seed(*, cameras: int = 400) -> SeedReport:
         showcase_ensure(users)
         pipeline_neighbours_ensure()
         whatsapp_ensure(users)
+        estate_demo_ensure(users)
     report.owners_created, report.cameras_total = cameras_ensure(cameras)
+    # Bulk writes bypass the rollup receivers: recount the dashboard rollups once.
+    rollups_rebuild()
     return report

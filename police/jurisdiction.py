@@ -12,7 +12,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from police.models import Officer, OfficerRole, PoliceUnit, Program, Region
+from police.models import Officer, OfficerRole, PoliceUnit, Program, Region, UnitTarget
 from police.regions import region_code_lineage, region_q
 
 
@@ -106,3 +106,10 @@ def officers_visible_to(user: Any) -> QuerySet[Officer]:
     if officer is None or officer.role != OfficerRole.COMMANDER:
         return Officer.objects.none()
     return Officer.objects.filter(unit__in=unit_and_descendants(officer.unit))
+
+
+def unit_targets_visible_to(user: Any) -> QuerySet[UnitTarget]:
+    """Per-unit targets of the programs ``user`` works on (program administrators edit them)."""
+    return UnitTarget.objects.filter(program__in=programs_visible_to(user)).select_related(
+        "program", "unit"
+    )

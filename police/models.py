@@ -212,3 +212,41 @@ class Program(models.Model):
             raise ValidationError(
                 {"ends_on": _("Tanggal selesai tidak boleh sebelum tanggal mulai.")}
             )
+
+
+class UnitTarget(models.Model):
+    """A program's target for one unit below the program's unit (set by program admins).
+
+    Units without one share what is left of their parent's target evenly
+    (``police.targets.unit_shares``), and the dashboard says so.
+    """
+
+    program = models.ForeignKey(
+        Program, verbose_name=_("program"), on_delete=models.CASCADE, related_name="unit_targets"
+    )
+    unit = models.ForeignKey(
+        PoliceUnit, verbose_name=_("satuan"), on_delete=models.CASCADE, related_name="targets"
+    )
+    target = models.PositiveIntegerField(_("target kamera"))
+
+    class Meta:
+        verbose_name = _("target satuan")
+        verbose_name_plural = _("target satuan")
+        ordering = ["program", "unit__level", "unit__name"]
+        constraints = [
+            models.UniqueConstraint(fields=["program", "unit"], name="unit_target_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program} — {self.unit}: {self.target}"
+
+    def clean(self) -> None:
+        if not (self.program_id and self.unit_id):
+            return
+        unit: PoliceUnit | None = self.unit.parent
+        while unit is not None and unit.pk != self.program.unit_id:
+            unit = unit.parent
+        if unit is None:
+            raise ValidationError(
+                {"unit": _("Pilih satuan di bawah satuan pemilik program.")}, code="not_below"
+            )

@@ -10,7 +10,7 @@ from wagtail.admin.viewsets.base import ViewSetGroup
 
 from police import jurisdiction, services
 from police.forms import OfficerAdminForm
-from police.models import Officer, PoliceUnit, Program, Region
+from police.models import Officer, PoliceUnit, Program, Region, UnitTarget
 from portal.admin_scoping import scoped_viewset
 
 RegionViewSet = scoped_viewset(
@@ -55,6 +55,17 @@ ProgramViewSet = scoped_viewset(
         "summary",
     ],
     inspect_view_enabled=True,
+)
+
+UnitTargetViewSet = scoped_viewset(
+    jurisdiction.unit_targets_visible_to,
+    model=UnitTarget,
+    icon="pick",
+    menu_label=_("Target satuan"),
+    list_display=["program", "unit", "target"],
+    list_filter=["program"],
+    search_fields=["unit__name"],
+    form_fields=["program", "unit", "target"],
 )
 
 
@@ -113,6 +124,7 @@ class PoliceGroup(ViewSetGroup):
         RegionViewSet("regions"),
         UnitViewSet("units"),
         ProgramViewSet("programs"),
+        UnitTargetViewSet("unit-targets"),
         OfficerViewSet("officers"),
     )
 

@@ -132,9 +132,15 @@ app.loader.override_backends = {
 }
 
 RUN_TASK_NAME = "portal.run_django_task"
+RUN_ONCE_TASK_NAME = "portal.run_django_task_once"
+RUN_TASK_NAMES = frozenset({RUN_TASK_NAME, RUN_ONCE_TASK_NAME})
 
 
-@app.task(name=RUN_TASK_NAME, bind=True)
+# At least once (the default): the message is acknowledged after the task ran, and
+# put back when the worker process running it dies (SIGKILL, out of memory), so
+# another worker runs it again. The tasks sent this way are idempotent
+# (``task_runner.at_most_once`` says why and lists the exceptions).
+@app.task(name=RUN_TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
 def run_django_task(
     self: Task,
     module_path: str,
@@ -151,6 +157,31 @@ def run_django_task(
     )
 
 
+# At most once: acknowledged before it runs, for the tasks declared with
+# ``task_runner.at_most_once`` (a WhatsApp send: a second run could reach the citizen
+# twice). A killed worker loses the run; the kind's reaper marks the item lost.
+@app.task(name=RUN_ONCE_TASK_NAME, bind=True, acks_late=False)
+def run_django_task_once(
+    self: Task,
+    module_path: str,
+    args: list[Any],
+    kwargs: dict[str, Any],
+    backend_alias: str = "default",
+) -> dict[str, Any]:
+    return task_runner.run(
+        module_path=module_path,
+        args=list(args),
+        kwargs=dict(kwargs),
+        result_id=self.request.id,
+        backend_alias=backend_alias,
+    )
+
+
+def celery_task_name(module_path: str) -> str:
+    """The Celery task that runs the Django task at ``module_path``."""
+    return RUN_ONCE_TASK_NAME if task_runner.runs_at_most_once(module_path) else RUN_TASK_NAME
+
+
 def beat_schedule() -> dict[str, dict[str, Any]]:
     """Celery beat entries for every registered periodic task."""
     entries: dict[str, dict[str, Any]] = {}
@@ -163,7 +194,7 @@ def beat_schedule() -> dict[str, dict[str, Any]]:
         else:  # pragma: no cover - the registry only accepts the two kinds
             raise TypeError(periodic.schedule)
         entries[periodic.name] = {
-            "task": RUN_TASK_NAME,
+            "task": celery_task_name(periodic.task.module_path),
             "schedule": schedule,
             "args": (periodic.task.module_path, list(periodic.args), dict(periodic.kwargs)),
             "options": {"queue": periodic.queue} if periodic.queue else {},

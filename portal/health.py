@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import re
 from collections.abc import Callable
 
 from django.conf import settings
@@ -15,34 +16,45 @@ from portal.task_engines import EngineStatus, engine_status
 
 logger = logging.getLogger(__name__)
 
+QUOTED = re.compile(r'"[^"]*"')
+
+
+def reason(exc: BaseException) -> str:
+    """Why a service failed, in one line: the error class and the driver's first line,
+    with quoted host names left out (the answer is public)."""
+    first_line = (str(exc).strip().splitlines() or [""])[0]
+    without_hosts = QUOTED.sub('"…"', first_line)
+    return f"{type(exc).__name__}: {without_hosts}"[:300]
+
 
 @never_cache
 @require_GET
 def healthz(request: HttpRequest) -> JsonResponse:
-    database_ok = True
+    database: dict[str, object] = {"ok": True, "vendor": connection.vendor}
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except DatabaseError:
-        logger.exception("healthz: database unreachable")
-        database_ok = False
+    except DatabaseError as exc:
+        logger.warning("healthz: database unreachable: %s", exc)
+        database.update(ok=False, error=reason(exc))
     try:
         engine = engine_status()
-    except Exception:  # any broker error means "not reachable", never a 500
-        logger.exception("healthz: task engine status failed")
-        engine = EngineStatus(engine=settings.TASK_ENGINE, reachable=False, pending=None)
-    healthy = database_ok and engine.reachable
+    except Exception as exc:  # any broker error means "not reachable", never a 500
+        logger.warning("healthz: task engine status failed: %s", exc)
+        engine = EngineStatus(
+            engine=settings.TASK_ENGINE, reachable=False, pending=None, detail=reason(exc)
+        )
+    tasks: dict[str, object] = {
+        "engine": engine.engine,
+        "reachable": engine.reachable,
+        "pending": engine.pending,
+    }
+    if not engine.reachable:
+        tasks["error"] = engine.detail.splitlines()[0][:300] if engine.detail else "unreachable"
+    healthy = bool(database["ok"]) and engine.reachable
     return JsonResponse(
-        {
-            "status": "ok" if healthy else "unavailable",
-            "database": {"ok": database_ok, "vendor": connection.vendor},
-            "tasks": {
-                "engine": engine.engine,
-                "reachable": engine.reachable,
-                "pending": engine.pending,
-            },
-        },
+        {"status": "ok" if healthy else "unavailable", "database": database, "tasks": tasks},
         status=200 if healthy else 503,
     )
 

@@ -46,6 +46,8 @@ INSTALLED_APPS = [
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
+    "wagtail.contrib.simple_translation",
+    "wagtail.locales",
     "wagtail.embeds",
     "wagtail.sites",
     "wagtail.users",
@@ -112,6 +114,7 @@ TEMPLATES = [
                 "django.template.context_processors.csp",
                 "wagtail.contrib.settings.context_processors.settings",
                 "police.context_processors.workspace_menu",
+                "cms.context_processors.public_links",
             ],
         },
     },
@@ -274,7 +277,11 @@ PHONE_DEFAULT_REGION = "ID"
 WAGTAILADMIN_LOGIN_URL = "admin-login"  # allauth sign-in, or a 403 for the signed in
 WAGTAIL_SITE_NAME = "CCTV Warga"
 WAGTAILADMIN_BASE_URL = SITE_URL
-WAGTAIL_I18N_ENABLED = False
+# Pages are translated with Wagtail's own i18n: one page tree per locale, the
+# Indonesian tree is the source, editors translate with "Terjemahkan"
+# (wagtail.contrib.simple_translation). A page with no English translation is
+# served in Indonesian at its /en/ address, with a notice (cms.models).
+WAGTAIL_I18N_ENABLED = True
 WAGTAILDOCS_EXTENSIONS = ["pdf", "docx", "xlsx", "csv", "txt"]
 # Wagtail's database search; on SQLite with serial index writes (cms/search.py)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "cms.search"}}
@@ -307,6 +314,7 @@ SERVER_EMAIL = DEFAULT_FROM_EMAIL
 LANGUAGE_CODE = "id"
 LANGUAGES = [("id", _("Bahasa Indonesia")), ("en", _("English"))]
 WAGTAILADMIN_PERMITTED_LANGUAGES = LANGUAGES
+WAGTAIL_CONTENT_LANGUAGES = LANGUAGES
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "Asia/Jakarta"
 USE_I18N = True
@@ -401,6 +409,9 @@ INVITATION_RATE_LIMIT = env_int("INVITATION_RATE_LIMIT", 10)
 INVITATION_RATE_WINDOW = env_int("INVITATION_RATE_WINDOW", 3600)
 CONNECTIVITY_PROBE_BUDGET = float(env_str("CONNECTIVITY_PROBE_BUDGET", "15"))
 CONNECTIVITY_RECHECK_HOURS = env_int("CONNECTIVITY_RECHECK_HOURS", 24)
+# Minutes a check may wait in the queue; after that the reaper marks it lost
+# (a started check's deadline comes from CONNECTIVITY_PROBE_BUDGET).
+CONNECTIVITY_QUEUE_MINUTES = env_int("CONNECTIVITY_QUEUE_MINUTES", 10)
 # Per-step timeouts inside the budget (seconds): DNS, TCP and each ONVIF call; first frame.
 CONNECTIVITY_STEP_TIMEOUT = float(env_str("CONNECTIVITY_STEP_TIMEOUT", "4"))
 CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))
@@ -408,6 +419,13 @@ CONNECTIVITY_FRAME_TIMEOUT = float(env_str("CONNECTIVITY_FRAME_TIMEOUT", "8"))
 CONNECTIVITY_PROBE_WORKERS = env_int("CONNECTIVITY_PROBE_WORKERS", 2)
 # Checks run at once by one batch task (scheduled re-checks).
 CONNECTIVITY_RECHECK_CONCURRENCY = env_int("CONNECTIVITY_RECHECK_CONCURRENCY", 50)
+# Estate import (joining.estate_import): a parse or write past this many seconds is
+# reaped as failed ("Impor terputus"); an unconfirmed preview expires after the hours.
+ESTATE_IMPORT_DEADLINE_SECONDS = env_int("ESTATE_IMPORT_DEADLINE_SECONDS", 900)
+ESTATE_IMPORT_PREVIEW_HOURS = env_int("ESTATE_IMPORT_PREVIEW_HOURS", 24)
+# A manager's "check all recorders" runs this many checks at once, in one task, so a
+# big estate takes a bounded share of probe capacity and other users' checks go on.
+ESTATE_CHECK_CONCURRENCY = env_int("ESTATE_CHECK_CONCURRENCY", 4)
 # Test hook only, never from the environment: "host:rtsp_port" targets whose worker
 # calls os.abort() mid-probe, to prove a crash fails one check and nothing else.
 CONNECTIVITY_TEST_ABORT_TARGETS: list[str] = []
@@ -456,6 +474,9 @@ MAP_TILE_URL = env_str("MAP_TILE_URL", "https://tile.openstreetmap.org/{z}/{x}/{
 # Public site (cms): how long progress aggregates and whole pages stay cached, and
 # how often a web process re-reads the change stamp (0 turns the page cache off).
 PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
+# A connected recorder failing its re-checks this long shows as an outage on the police
+# dashboard (keep it below CONNECTIVITY_RECHECK_HOURS: then it appears within one cycle).
+POLICE_OUTAGE_AFTER_MINUTES = env_int("POLICE_OUTAGE_AFTER_MINUTES", 60)
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 

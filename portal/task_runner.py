@@ -24,6 +24,44 @@ from django.utils import timezone
 from django.utils.json import normalize_json
 from django.utils.module_loading import import_string
 
+# Module paths of the tasks that must never run twice (``at_most_once``).
+_at_most_once: set[str] = set()
+
+
+def at_most_once(task: Task) -> Task:
+    """Declare that ``task`` must not run twice, even when its worker dies mid-run.
+
+    By default a task is delivered *at least once*: when its worker is killed
+    (SIGKILL, out of memory, a machine restart), Celery puts the message back
+    (``acks_late`` with ``reject_on_worker_lost``) and django-q2 delivers it again
+    after ``Q2_RETRY`` seconds. Such tasks must be idempotent: a second run finds
+    the first one's result (a check that finished returns at once).
+
+    A task whose effect cannot be undone or detected afterwards (a WhatsApp send
+    that may have reached the citizen) is declared here instead: Celery
+    acknowledges it before it runs, so a killed worker loses that run; the
+    reaper of its kind (``portal.inflight``) then marks its item lost and never
+    re-queues it. django-q2 cannot acknowledge early: its first delivery claims
+    the result row, and a second delivery fails with ``WorkerLost``::
+
+        @task
+        def send_message(message_id: int) -> None: ...
+
+        task_runner.at_most_once(send_message)
+    """
+    if not isinstance(task, Task):
+        raise TypeError("at_most_once() takes a django.tasks.Task (declare it with @task)")
+    _at_most_once.add(task.module_path)
+    return task
+
+
+def runs_at_most_once(module_path: str) -> bool:
+    return module_path in _at_most_once
+
+
+class WorkerLost(Exception):
+    """An at-most-once task whose earlier delivery was cut off: it is not run again."""
+
 
 class TaskFailed(Exception):
     """A django task raised; ``args[0]`` is the original exception's class path."""

@@ -8,6 +8,8 @@ from wagtail.documents import urls as wagtaildocs_urls
 from portal.health import healthz
 from portal.views import admin_login
 
+handler500 = "portal.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     path("i18n/", include("django.conf.urls.i18n")),
@@ -31,6 +33,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("accounts.urls")),
     path("accounts/", include("allauth.urls")),
     path("saya/gabung/", include("joining.urls")),
+    path("saya/perumahan/", include("joining.estate_urls")),
     path("saya/whatsapp/", include("notifications.page_urls")),
     path("saya/", include("owners.urls")),
     path("uji-koneksi/", include("connectivity.urls")),

@@ -107,3 +107,55 @@ class Sticker(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class EnrolmentRollup(models.Model):
+    """How many enrolments of a program are in each state in each village.
+
+    Kept up to date in the same transaction as every enrolment change
+    (``workspace.rollups``), so dashboards read a few hundred rows instead of
+    counting every enrolment per request. ``rollups_rebuild`` recounts.
+    """
+
+    program = models.ForeignKey("police.Program", on_delete=models.CASCADE, related_name="+")
+    village = models.ForeignKey("police.Region", on_delete=models.CASCADE, related_name="+")
+    state = models.CharField(max_length=10)
+    n = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap pendaftaran")
+        verbose_name_plural = _("rekap pendaftaran")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "village", "state"], name="enrolment_rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}/{self.village_id}/{self.state}: {self.n}"
+
+
+class EnrolmentWeekRollup(models.Model):
+    """Per program, village and week (its Monday): cameras that began or stopped counting.
+
+    ``delta`` is +1 for each enrolment that entered a counted state (verified,
+    connected, stickered) that week and -1 for each that left one; the weekly
+    trend is its running sum.
+    """
+
+    program = models.ForeignKey("police.Program", on_delete=models.CASCADE, related_name="+")
+    village = models.ForeignKey("police.Region", on_delete=models.CASCADE, related_name="+")
+    week = models.DateField()
+    delta = models.IntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("rekap mingguan")
+        verbose_name_plural = _("rekap mingguan")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["program", "village", "week"], name="enrolment_week_rollup_unique"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.program_id}/{self.village_id}/{self.week}: {self.delta:+d}"

@@ -1,4 +1,4 @@
-"""Tasks of the police workspace: the retention of field-visit photos."""
+"""Tasks of the police workspace: field-visit photo retention, the nightly rollup rebuild."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.tasks import task
 
 from consent.services import retention_purge_record
 from portal import periodic
-from workspace import services
+from workspace import rollups, services
 
 
 @task()
@@ -21,4 +21,17 @@ periodic.register(
     purge_field_visit_photos,
     schedule=periodic.DailyAt(hour=2, minute=45),
     name="workspace.purge_field_visit_photos",
+)
+
+
+@task()
+def rebuild_rollups() -> int:
+    """Nightly: recount the dashboard rollups (repairs writes that bypassed the receivers)."""
+    return rollups.rollups_rebuild()
+
+
+periodic.register(
+    rebuild_rollups,
+    schedule=periodic.DailyAt(hour=3, minute=15),
+    name="workspace.rebuild_rollups",
 )

@@ -3,17 +3,30 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from functools import wraps
 from typing import Any
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import Http404, HttpRequest, HttpResponse
+from django.core.paginator import Paginator
+from django.http import (
+    Http404,
+    HttpRequest,
+    HttpResponse,
+    JsonResponse,
+    StreamingHttpResponse,
+)
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -21,12 +34,18 @@ from django.views.decorators.http import require_http_methods, require_POST
 from connectivity import selectors as check_selectors
 from consent.services import access_log_record
 from owners.models import EnrolmentState
-from police.jurisdiction import jurisdiction_codes, officer_of, units_visible_to
+from police.jurisdiction import (
+    jurisdiction_codes,
+    officer_of,
+    programs_visible_to,
+    units_visible_to,
+)
 from police.models import Officer, OfficerRole, Region, RegionLevel
 from police.regions import region_q
 from portal.private_files import private_file_response
 from registry import scoping
-from workspace import selectors, services
+from workspace import dashboard as boards
+from workspace import exports, selectors, services
 from workspace.forms import (
     AccessPurposeForm,
     CredentialsRevealForm,
@@ -58,10 +77,199 @@ def officer_required(
     return wrapper
 
 
+def _int_or_none(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        raise Http404 from None
+
+
 @officer_required
 def dashboard(request: OfficerRequest) -> HttpResponse:
-    rows = selectors.dashboard_rows(user=request.user)
-    return render(request, "police/dashboard.html", {"rows": rows, "officer": request.officer})
+    """Funnel, target, trend, breakdown, outages and queue age of one program.
+
+    The board (the same for every officer of a unit) is rendered once per change
+    and cached as HTML; only the outages are narrowed per officer on each request.
+    """
+    programs = boards.programs_for(user=request.user, officer=request.officer)
+    if not programs:
+        return render(request, "police/dashboard.html", {"officer": request.officer})
+    slug = request.GET.get("program")
+    program = next((p for p in programs if p.slug == slug), None) if slug else programs[0]
+    if program is None:
+        raise Http404
+    unit_id = _int_or_none(request.GET.get("unit"))
+    sort = request.GET.get("sort", "gap")
+    sort = sort if sort in boards.SORTS else "gap"
+    key = boards.dashboard_key(officer=request.officer, program=program, unit_id=unit_id)
+    html_key = f"{key}:html:{sort}:{get_language()}"
+    board_html = cache.get(html_key)
+    outages = None if board_html is None else boards.outages_cached(user=request.user, key=key)
+    if board_html is None or outages is None:
+        board = boards.dashboard_for(
+            user=request.user, officer=request.officer, program=program, unit_id=unit_id, key=key
+        )
+        board_html = render_to_string(
+            "police/_board.html",
+            {
+                "officer": request.officer,
+                "programs": programs,
+                "program": program,
+                "board": board,
+                "rows": boards.rows_sorted(board.rows, sort),
+            },
+        )
+        cache.set(html_key, board_html, boards.cache_seconds())
+        outages = board.outages
+    return render(
+        request,
+        "police/dashboard.html",
+        {
+            "officer": request.officer,
+            "program": program,
+            "board_html": mark_safe(board_html),  # noqa: S308 (our own template's output)
+            "outages": outages,
+            "outage_after_minutes": int(boards.outage_after().total_seconds() // 60),
+        },
+    )
+
+
+@officer_required
+def police_map(request: OfficerRequest) -> HttpResponse:
+    """Exact camera points with their field of view, inside the jurisdiction, consent only."""
+    programs = programs_visible_to(request.user).order_by("name")
+    return render(
+        request,
+        "police/map.html",
+        {
+            "programs": programs,
+            "states": [(s, EnrolmentState(s).label) for s in boards.FUNNEL_STATES],
+            "selected_states": request.GET.getlist("state"),
+            "map_tile_url": settings.MAP_TILE_URL,
+        },
+    )
+
+
+MAP_LIMIT = 3000
+
+
+@officer_required
+def police_map_data(request: OfficerRequest) -> JsonResponse:
+    filters, errors = exports.filters_from(user=request.user, data=request.GET)
+    if errors:
+        return JsonResponse({"errors": errors}, status=400)
+    qs = exports.enrolments_listed(user=request.user, filters=filters).exclude(
+        state__in=[EnrolmentState.REJECTED, EnrolmentState.WITHDRAWN]
+    )
+    bbox = request.GET.get("bbox", "")
+    if bbox:
+        try:
+            west, south, east, north = (Decimal(v) for v in bbox.split(","))
+        except (ValueError, ArithmeticError):
+            return JsonResponse(
+                {"errors": [_("bbox harus barat,selatan,timur,utara.")]}, status=400
+            )
+        qs = qs.filter(
+            camera__longitude__gte=west,
+            camera__longitude__lte=east,
+            camera__latitude__gte=south,
+            camera__latitude__lte=north,
+        )
+    rows = list(
+        qs.order_by("pk").values_list(
+            "camera_id",
+            "camera__latitude",
+            "camera__longitude",
+            "camera__direction",
+            "camera__angle",
+            "camera__range_m",
+            "state",
+        )[: MAP_LIMIT + 1]
+    )
+    cameras = [
+        {
+            "id": r[0],
+            "lat": float(r[1]),
+            "lng": float(r[2]),
+            "direction": r[3],
+            "angle": r[4],
+            "range": r[5],
+            "state": r[6],
+            "url": reverse("police:camera-detail", args=[r[0]]),
+        }
+        for r in rows[:MAP_LIMIT]
+    ]
+    return JsonResponse({"cameras": cameras, "truncated": len(rows) > MAP_LIMIT})
+
+
+CAMERA_PAGE_SIZE = 100
+
+
+@officer_required
+def cameras(request: OfficerRequest) -> HttpResponse:
+    """The officer's camera list, filtered as its CSV/XLSX export is."""
+    filters, errors = exports.filters_from(user=request.user, data=request.GET)
+    qs = (
+        exports.enrolments_listed(user=request.user, filters=filters)
+        .select_related("camera__recorder__site__village", "program")
+        .order_by("-state_changed_at", "-pk")
+    )
+    page = Paginator(qs, CAMERA_PAGE_SIZE).get_page(request.GET.get("page"))
+    enrolments = list(page.object_list)
+    if enrolments:
+        access_log_record(
+            officer=request.officer,
+            action="list",
+            purpose=_("Daftar kamera"),
+            cameras=[e.camera for e in enrolments],
+        )
+    return render(
+        request,
+        "police/cameras.html",
+        {
+            "page": page,
+            "enrolments": enrolments,
+            "errors": errors,
+            "filters": filters,
+            "programs": programs_visible_to(request.user).order_by("name"),
+            "states": [(s, EnrolmentState(s).label) for s in EnrolmentState.values if s != "draft"],
+            "query": request.GET.urlencode(),
+        },
+        status=400 if errors else 200,
+    )
+
+
+def _export(request: OfficerRequest, kind: str) -> HttpResponseBase:
+    filters, errors = exports.filters_from(user=request.user, data=request.GET)
+    if errors:
+        messages.error(request, " ".join(errors))
+        return redirect(f"{reverse('police:cameras')}?{request.GET.urlencode()}")
+    qs = exports.enrolments_listed(user=request.user, filters=filters)
+    exports.export_log(officer=request.officer, qs=qs, kind=kind, filters=filters)
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    if kind == "csv":
+        response: HttpResponseBase = StreamingHttpResponse(
+            exports.csv_stream(qs), content_type="text/csv; charset=utf-8"
+        )
+        response["Content-Disposition"] = f'attachment; filename="kamera-{stamp}.csv"'
+    else:
+        response = StreamingHttpResponse(
+            exports.xlsx_stream(qs),
+            content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        )
+        response["Content-Disposition"] = f'attachment; filename="kamera-{stamp}.xlsx"'
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+@officer_required
+def cameras_export_csv(request: OfficerRequest) -> HttpResponseBase:
+    return _export(request, "csv")
+
+
+@officer_required
+def cameras_export_xlsx(request: OfficerRequest) -> HttpResponseBase:
+    return _export(request, "xlsx")
 
 
 @officer_required

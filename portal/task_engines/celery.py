@@ -26,7 +26,7 @@ from django.tasks.signals import task_enqueued
 from django.utils import timezone
 
 from portal import task_runner as runner
-from portal.celery import RUN_TASK_NAME, app
+from portal.celery import RUN_TASK_NAMES, app, celery_task_name
 from portal.task_engines import EngineStatus, redis_transport
 
 ENQUEUED_PREFIX = "portal-task-enqueued-"
@@ -94,7 +94,7 @@ class CeleryBackend(BaseTaskBackend):
                 app.backend.client.set(key, record, ex=ttl)
             with along:
                 app.send_task(
-                    RUN_TASK_NAME,
+                    celery_task_name(task.module_path),
                     args=arguments,
                     task_id=task_result.id,
                     queue=celery_queue(task.queue_name),
@@ -114,7 +114,7 @@ class CeleryBackend(BaseTaskBackend):
         meta = app.backend.get_task_meta(result_id)
         raw = app.backend.get(ENQUEUED_PREFIX + result_id)
         enqueued = json.loads(raw) if raw else None
-        arguments = meta.get("args") if meta.get("name") == RUN_TASK_NAME else None
+        arguments = meta.get("args") if meta.get("name") in RUN_TASK_NAMES else None
         if arguments is None and enqueued is not None:
             arguments = enqueued["args"]
         if arguments is None:  # Celery says PENDING for ids it never saw

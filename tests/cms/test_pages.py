@@ -40,7 +40,7 @@ def test_the_program_page_shows_target_progress_villages_stages_and_faq(client, 
 
 
 def test_the_program_page_lists_its_news(client, home, mataraksa):
-    news = NewsIndexPage.objects.get()
+    news = NewsIndexPage.objects.get(locale__language_code="id")
     news.add_child(
         instance=ArticlePage(title="Stiker pertama dipasang", slug="stiker", program=mataraksa)
     )
@@ -128,10 +128,13 @@ def test_the_site_tree_is_created_once(db, mataraksa):
     site_tree_ensure()
 
     assert Page.objects.count() == count
-    assert HomePage.objects.count() == 1
-    assert StandardPage.objects.filter(slug="privasi").count() == 1
-    assert FaqPage.objects.count() == 1
-    assert ProgramPage.objects.get().program == mataraksa
+    for language in ("id", "en"):  # the source tree and its English translation
+        assert HomePage.objects.filter(locale__language_code=language).count() == 1
+        assert (
+            StandardPage.objects.filter(slug="privasi", locale__language_code=language).count() == 1
+        )
+        assert FaqPage.objects.filter(locale__language_code=language).count() == 1
+        assert ProgramPage.objects.get(locale__language_code=language).program == mataraksa
 
 
 def test_a_new_program_gets_its_page_when_the_tree_is_ensured_again(db, home):
@@ -139,8 +142,10 @@ def test_a_new_program_gets_its_page_when_the_tree_is_ensured_again(db, home):
 
     site_tree_ensure()
 
-    assert ProgramPage.objects.get(program=later).url_path.endswith("/program/blitar-aman/")
-    assert program_page_ensure(program=later) == ProgramPage.objects.get(program=later)
+    source = ProgramPage.objects.get(program=later, locale__language_code="id")
+    assert source.url_path.endswith("/program/blitar-aman/")
+    assert program_page_ensure(program=later) == source
+    assert ProgramPage.objects.get(program=later, locale__language_code="en").live
 
 
 @pytest.mark.parametrize(

@@ -7,6 +7,7 @@ from html.parser import HTMLParser
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils.html import escape
 
 from consent.models import PublishedTermsImmutable, TermsScope, TermsVersion
 from consent.selectors import current_terms
@@ -300,3 +301,25 @@ def test_versions_published_before_the_fix_get_their_number_back_in_the_admin(ad
     assert re.findall(r'<span id="snippet_\d+_title">([^<]*)</span>', listing) == [
         f"v1 — {v1.title_id}"
     ]
+
+
+def test_the_scopes_and_what_police_may_do_are_public(client, terms):
+    """Anyone can read the five scopes before creating an account (issue 15 item 5)."""
+    html = client.get("/persetujuan/izin-berbagi/").content.decode()
+
+    for scope in terms.scopes.all():
+        assert escape(scope.get_scope_display()) in html
+        assert escape(scope.purpose_id) in html
+        assert escape(scope.retention_id) in html
+    assert "Mereka tidak melihat gambar kamera." in html  # what (a) lets police do
+    assert terms.title_id in html
+    english = client.get("/en/persetujuan/izin-berbagi/").content.decode()
+    assert "They do not see the camera" in english
+    assert escape(terms.scopes.first().purpose_en) in english
+
+
+def test_the_scopes_page_says_so_when_no_terms_are_published(client, db):
+    response = client.get("/persetujuan/izin-berbagi/")
+
+    assert response.status_code == 200
+    assert "Syarat persetujuan belum diterbitkan." in response.content.decode()

@@ -208,10 +208,33 @@ def test_a_camera_travels_from_submitted_to_stickered(
     assert enrolment.state == EnrolmentState.STICKERED
     assert sticker.placed_distance_m is not None and sticker.placed_distance_m < 50
 
-    # 7. The Polres dashboard counts it.
+    # 7. The Polres dashboard shows the camera as stickered.
     chief = new_page(browser, live_server, phone=False)
     sign_in(chief, url, "polres@polri.example", "Polisi-Demo-2026")
-    expect(chief.locator("main")).to_contain_text("Mataraksa")
+    expect(chief.locator("main h1")).to_contain_text("Mataraksa")
+    expect(chief.get_by_test_id("counted")).to_contain_text("1 / 1.000")
+    expect(chief.locator(".funnel li[data-state='stickered'] .num")).to_have_text("1")
+    expect(chief.get_by_test_id("breakdown")).to_contain_text("Polsek Cikupa")
+    expect(chief.get_by_test_id("queue-age")).to_be_visible()
     shot(chief, "police-6-dashboard")
+    # The breakdown opens the Polsek: its villages, those without cameras too.
+    chief.get_by_test_id("breakdown").get_by_role("link", name="Polsek Cikupa").click()
+    expect(chief.get_by_test_id("breakdown")).to_contain_text(world["village"].name)
+    shot(chief, "police-7-dashboard-polsek")
+    # The map: the camera's exact point and field of view, from our own Leaflet.
+    chief.goto(url + "/polisi/peta/?program=mataraksa")
+    expect(chief.locator("#map")).to_have_attribute("data-count", "1")
+    shot(chief, "police-8-map")
+    # The list and its export (written to the owner's access log).
+    chief.goto(url + "/polisi/kamera/?state=stickered")
+    expect(chief.locator("main table")).to_contain_text(world["village"].name)
+    with chief.expect_download() as download:
+        chief.get_by_test_id("export-csv").click()
+    assert download.value.suggested_filename.endswith(".csv")
+    shot(chief, "police-9-camera-list")
+    # The same dashboard on the Bhabinkamtibmas' phone: their village only.
+    bhabin.goto(url + "/polisi/")
+    expect(bhabin.get_by_test_id("breakdown")).to_contain_text(world["village"].name)
+    shot(bhabin, "police-10-dashboard-phone")
     for p in (bhabin, operator, chief):
         p.context.close()

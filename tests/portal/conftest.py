@@ -63,18 +63,32 @@ def subprocess_env(**overrides: str) -> dict[str, str]:
 
 
 class Worker:
-    def __init__(self, args: list[str], env: dict[str, str], log: Path, queue: str = "") -> None:
+    def __init__(
+        self,
+        args: list[str],
+        env: dict[str, str],
+        log: Path,
+        queue: str = "",
+        *,
+        new_session: bool = False,
+    ) -> None:
         self.queue = queue
         self.log = log
-        self._log_file = log.open("wb")
+        self._log_file = log.open("ab")  # a restarted worker appends to the same log
+        # new_session: the worker and every process it starts form one process
+        # group, which a fault test kills at once (os.killpg), as a machine restart does
         self.process = subprocess.Popen(
-            args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT
-        )
+            args, cwd=ROOT, env=env, stdout=self._log_file, stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )  # fmt: skip
 
     def output(self) -> str:
         return self.log.read_text(errors="replace")
 
     def stop(self) -> None:
+        if self.process.poll() is not None:
+            self._log_file.close()
+            return
         self.process.terminate()
         try:
             self.process.wait(timeout=20)
@@ -139,7 +153,9 @@ def wait_until(
         time.sleep(0.05)
 
 
-def wait_for_status(result: TaskResult, statuses: set[str], *, worker: Worker) -> TaskResult:
+def wait_for_status(
+    result: TaskResult, statuses: set[str], *, worker: Worker, timeout: float = 60
+) -> TaskResult:
     def reached() -> bool:
         try:
             result.refresh()
@@ -147,7 +163,7 @@ def wait_for_status(result: TaskResult, statuses: set[str], *, worker: Worker) -
             return False
         return result.status in statuses
 
-    wait_until(reached, worker=worker)
+    wait_until(reached, worker=worker, timeout=timeout)
     return result
 
 

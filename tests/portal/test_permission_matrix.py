@@ -8,6 +8,7 @@ Command Center operator (who sees only connected cameras), and a stranger.
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal
 
 import pytest
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from connectivity.models import Check
 from consent.models import ConsentRecord
+from joining.models import ImportJob, ImportStatus
 from notifications.models import Message, MessageKind, MessageStatus
 from owners.models import EnrolmentState, Invitation, JoinDraft, MemberRole, Membership
 from police.models import OfficerRole, UnitLevel
@@ -96,6 +98,15 @@ def world():
     batch = StickerBatch.objects.create(unit=polsek, pdf="stickers/none.pdf")
     sticker = Sticker.objects.create(enrolment=enrolment, batch=batch, token="t0k3n", code="T-1")
     receipt = ConsentRecord.objects.filter(owner=owner).latest("seq")
+    import_job = ImportJob.objects.create(
+        owner=owner,
+        program=enrolment.program,
+        user=owner_user,
+        filename="kamera.csv",
+        file_sha256="0" * 64,
+        status=ImportStatus.PREVIEW,
+        deadline=timezone.now() + datetime.timedelta(hours=1),
+    )
     message = Message.objects.create(
         key="matrix",
         kind=MessageKind.UPDATE,
@@ -106,6 +117,7 @@ def world():
         deadline_at=timezone.now(),
     )
     return {
+        "import_job": import_job,
         "camera": camera,
         "enrolment": enrolment,
         "recorder": camera.recorder,
@@ -220,9 +232,15 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ("consent:receipt", "receipt", expect(404, **{roles(MEMBERS): 200})),
     ("consent:receipt-pdf", "receipt", expect(404, **{roles(MEMBERS): 200})),
     ("consent:verify", "receipt", expect(200, stranger=200)),
+    ("consent:scopes", "", expect(200, stranger=200)),
     ("consent:staff-requests", "", expect(404, admin=200)),
     ("police:dashboard", "", expect(403, **{roles(OFFICERS): 200})),
     ("police:queue", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:map", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:map-data", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras-export-csv", "", expect(403, **{roles(OFFICERS): 200})),
+    ("police:cameras-export-xlsx", "", expect(403, **{roles(OFFICERS): 200})),
     (
         "police:camera-detail",
         "camera",
@@ -249,6 +267,13 @@ PAGES: list[tuple[str, str, dict[str, int]]] = [
     ),
     ("stickers:public", "sticker", expect(200, stranger=200)),
     ("accounts:activate", "unknown_token", expect(410, stranger=410)),
+    # Estate import: only admins of the owner (the org member here is a viewer).
+    ("estate:start", "", expect(200)),
+    ("estate:template-xlsx", "", expect(200)),
+    ("estate:template-csv", "", expect(200)),
+    ("estate:job", "import_job", expect(404, owner=200)),
+    ("estate:job-errors", "import_job", expect(404, owner=200)),
+    ("estate:dashboard", "owner", expect(404, owner=200)),
     ("notifications:opt-in", "", expect(200)),
     ("notifications:outbox", "", expect(404, admin=200)),
     # Meta's webhook: no sign-in; a GET without the verify token is refused for everyone.
@@ -279,6 +304,9 @@ POSTS: list[tuple[str, str, dict[str, int]]] = [
     ("owners:member-role", "membership", expect(404, owner=302, org_member=403)),
     ("owners:member-remove", "membership", expect(404, owner=302, org_member=403)),
     ("owners:member-leave", "owner", expect(404, **{roles(MEMBERS): 302})),
+    ("estate:job-confirm", "import_job", expect(404, owner=302)),
+    ("estate:job-retry", "import_job", expect(404, owner=302)),
+    ("estate:dashboard-action", "owner", expect(404, owner=302)),
     ("notifications:outbox-retry", "message", expect(404, admin=302)),
 ]
 
@@ -344,6 +372,7 @@ def test_every_view_of_the_project_is_in_the_matrix():
         "police",
         "cms",
         "notifications",
+        "estate",
         "whatsapp",
     )
     found: set[str] = set()

@@ -8,6 +8,7 @@ from cms.services import site_tree_ensure
 from consent.selectors import current_terms
 from consent.services import terms_draft_create, terms_publish
 from demo.consent import demo_agreements_ensure, demo_owners
+from demo.pages import demo_pages_ensure
 from demo.seed import DEMO_PASSWORD, demo_logins, demo_seed
 
 
@@ -40,6 +41,7 @@ class Command(BaseCommand):
             raise SystemExit(2)
         report = demo_seed(cameras=cameras)
         site_tree_ensure()
+        demo_pages_ensure()
         if current_terms() is None:
             terms_publish(terms=terms_draft_create())
         demo_agreements_ensure(owners=demo_owners())
