@@ -28,7 +28,8 @@ def whatsapp_send() -> int:
 def whatsapp_webhook_process(payload_id: int) -> int:
     """Parse one stored webhook payload, then answer any reply it asked for."""
     problems = services.webhook_process(payload_id=payload_id)
-    services.outbox_send(limit=50)
+    if services.replies_due():
+        services.outbox_send(limit=50)
     return len(problems)
 
 

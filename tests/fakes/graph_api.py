@@ -50,7 +50,7 @@ class FakeGraph:
     # posted there (as Meta does), from a background thread.
     status_webhook_url: str = ""
     webhook_errors: int = 0
-    webhook_answers: list[int] = field(default_factory=list)
+    webhook_answers: list[int | str] = field(default_factory=list)
 
     # --- scripting --------------------------------------------------------------------
     def fail(self, code: int, http: int = 400) -> None:
@@ -275,8 +275,9 @@ def _post_status(fake: FakeGraph, record: dict[str, Any]) -> None:
         if response.status_code != 200:
             fake.webhook_errors += 1
             fake.webhook_answers.append(response.status_code)
-    except httpx.HTTPError:
+    except httpx.HTTPError as exc:
         fake.webhook_errors += 1
+        fake.webhook_answers.append(type(exc).__name__)
 
 
 def start_fake_graph() -> tuple[FakeGraph, ThreadingHTTPServer]:
