@@ -15,11 +15,16 @@ import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.urls import reverse
+from django.utils import timezone
+from django.utils.formats import date_format
+from django.utils.translation import gettext as _
+from django.utils.translation import override
 from fpdf import FPDF
 
 from consent.models import ConsentRecord, RecordKind, Scope, TermsScope
 from owners.models import Camera
 from police.jurisdiction import units_covering
+from police.timezones import zone_for_region
 from portal.private_files import private_storage
 
 KANTARA_VERSION = "KI-CR-v1.1.0"
@@ -36,68 +41,110 @@ def verification_url(record: ConsentRecord) -> str:
 
 def _controllers(record: ConsentRecord) -> list[str]:
     """Police units whose jurisdiction covers the record's cameras, plus the operator."""
-    codes = list(
+    codes = _codes(record)
+    return [*(unit.name for unit in units_covering(codes)), PLATFORM_OPERATOR]
+
+
+def _codes(record: ConsentRecord) -> list[str]:
+    return list(
         Camera.objects.filter(pk__in=[c.camera_ref for c in record.cameras.all()])
         .values_list("recorder__site__village__code", flat=True)
         .distinct()
     )
-    return [*(unit.name for unit in units_covering(codes)), PLATFORM_OPERATOR]
+
+
+def _terms_of(record: ConsentRecord) -> Any:
+    """The terms whose scope texts explain the record.
+
+    A withdrawal signs no terms: it is explained by the agreement it ends.
+    """
+    if record.terms is not None:
+        return record.terms
+    earlier = (
+        ConsentRecord.objects.filter(
+            owner_ref=record.owner_ref, kind=RecordKind.AGREEMENT, seq__lt=record.seq
+        )
+        .exclude(terms=None)
+        .select_related("terms")
+        .order_by("-seq")
+        .first()
+    )
+    return earlier.terms if earlier is not None else None
+
+
+def _scope_labels(codes: str) -> list[str]:
+    return [str(Scope(code).label) for code in codes if code in Scope.values]
 
 
 def receipt_fields(record: ConsentRecord, language: str = "id") -> dict[str, Any]:
     scope_texts: dict[str, TermsScope] = {}
-    if record.terms is not None:
-        scope_texts = {s.scope: s for s in record.terms.scopes.all()}
+    terms = _terms_of(record)
+    if terms is not None:
+        scope_texts = {s.scope: s for s in terms.scopes.all()}
     cameras = list(record.cameras.all())
     scope_codes = sorted({s for c in cameras for s in (c.scopes or c.withdrawn_scopes)})
-    purposes = []
-    for code in scope_codes:
-        text = scope_texts[code].text(language) if code in scope_texts else {}
-        purposes.append(
-            {
-                "scope": code,
-                "label": str(Scope(code).label),
-                "purpose": text.get("purpose", ""),
-                "recipient": text.get("recipient", ""),
-                "retention": text.get("retention", ""),
-            }
+    zone, zone_name = zone_for_region(next(iter(_codes(record)), None))
+    with override("en" if language == "en" else "id"):
+        purposes = []
+        for code in scope_codes:
+            text = scope_texts[code].text(language) if code in scope_texts else {}
+            purposes.append(
+                {
+                    "scope": code,
+                    "label": str(Scope(code).label),
+                    "purpose": text.get("purpose", ""),
+                    "recipient": text.get("recipient", ""),
+                    "retention": text.get("retention", ""),
+                }
+            )
+        method = _("formulir web, nama lengkap diketik dan kotak centang")
+        if record.signature_image:
+            method += _(", dengan tanda tangan gambar")
+        local_time = (
+            date_format(timezone.localtime(record.created_at, zone), "j F Y, H.i") + f" {zone_name}"
         )
-    return {
-        "version": KANTARA_VERSION,
-        "jurisdiction": "ID (UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi)",
-        "consent_timestamp": record.created_at.isoformat(),
-        "collection_method": "web form, typed full name + checkbox"
-        + (" + drawn signature" if record.signature_image else ""),
-        "consent_receipt_id": str(record.receipt_id),
-        "kind": record.kind,
-        "kind_label": str(record.get_kind_display()),
-        "language": record.language,
-        "pii_principal": record.owner_name,
-        "signer": record.signer_name,
-        "capacity": str(record.get_capacity_display()),
-        "authority_statement": record.authority_statement,
-        "controllers": _controllers(record),
-        "terms_version": record.terms_version,
-        "terms_sha256": record.terms_sha256,
-        "purposes": purposes,
-        "pii_categories": [
-            "lokasi dan arah kamera / camera location and direction",
-            "nama dan kontak pemilik / owner name and contact",
-            "gambar dan video dari kamera sesuai cakupan / images and video per scope",
-        ],
-        "cameras": [
-            {"label": c.camera_label, "scopes": c.scopes, "withdrawn_scopes": c.withdrawn_scopes}
-            for c in cameras
-        ],
-        "withdraw": "Buka halaman Persetujuan di CCTV Warga dan pilih “Tarik persetujuan”; "
-        "berlaku seketika. / Open the Consent page and choose “Withdraw consent”; "
-        "it takes effect at once.",
-        "record_hash": record.record_hash,
-        "prev_hash": record.prev_hash,
-        "sequence": record.seq,
-        "verification_url": verification_url(record),
-        "is_withdrawal": record.kind == RecordKind.WITHDRAWAL,
-    }
+        return {
+            "version": KANTARA_VERSION,
+            "jurisdiction": "ID (UU No. 27 Tahun 2022 tentang Pelindungan Data Pribadi)",
+            "consent_timestamp": record.created_at.isoformat(),
+            "local_time": local_time,
+            "collection_method": str(method),
+            "consent_receipt_id": str(record.receipt_id),
+            "kind": record.kind,
+            "kind_label": str(record.get_kind_display()),
+            "language": record.language,
+            "pii_principal": record.owner_name,
+            "signer": record.signer_name,
+            "capacity": str(record.get_capacity_display()),
+            "authority_statement": record.authority_statement,
+            "controllers": _controllers(record),
+            "terms_version": record.terms_version or (terms.version if terms else None),
+            "terms_sha256": record.terms_sha256,
+            "purposes": purposes,
+            "pii_categories": [
+                "lokasi dan arah kamera / camera location and direction",
+                "nama dan kontak pemilik / owner name and contact",
+                "gambar dan video dari kamera sesuai cakupan / images and video per scope",
+            ],
+            "cameras": [
+                {
+                    "label": c.camera_label,
+                    "scopes": c.scopes,
+                    "withdrawn_scopes": c.withdrawn_scopes,
+                    "scope_labels": _scope_labels(c.scopes),
+                    "withdrawn_scope_labels": _scope_labels(c.withdrawn_scopes),
+                }
+                for c in cameras
+            ],
+            "withdraw": "Buka halaman Persetujuan di CCTV Warga dan pilih “Tarik persetujuan”; "
+            "berlaku seketika. / Open the Consent page and choose “Withdraw consent”; "
+            "it takes effect at once.",
+            "record_hash": record.record_hash,
+            "prev_hash": record.prev_hash,
+            "sequence": record.seq,
+            "verification_url": verification_url(record),
+            "is_withdrawal": record.kind == RecordKind.WITHDRAWAL,
+        }
 
 
 def qr_svg_data_uri(url: str) -> str:
@@ -180,6 +227,7 @@ def receipt_pdf(record: ConsentRecord, language: str = "id") -> bytes:
     line("Versi tanda terima / Receipt version", fields["version"])
     line("Yurisdiksi / Jurisdiction", fields["jurisdiction"])
     line("Nomor tanda terima / Consent receipt ID", fields["consent_receipt_id"], mono=True)
+    line("Waktu / Time", fields["local_time"])
     line("Waktu (UTC) / Consent timestamp", fields["consent_timestamp"])
     line("Cara pengumpulan / Collection method", fields["collection_method"])
     line("Subjek data / PII principal", fields["pii_principal"])
@@ -193,7 +241,11 @@ def receipt_pdf(record: ConsentRecord, language: str = "id") -> bytes:
     line(
         "Kamera / Cameras",
         "\n".join(
-            f"{c['label']}: {c['scopes'] or ('ditarik / withdrawn: ' + c['withdrawn_scopes'])}"
+            f"{c['label']}: "
+            + (
+                "; ".join(c["scope_labels"])
+                or "ditarik / withdrawn: " + "; ".join(c["withdrawn_scope_labels"])
+            )
             for c in fields["cameras"]
         ),
     )

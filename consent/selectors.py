@@ -272,6 +272,8 @@ def owner_data_export(*, owner: Owner, viewer: Any = None) -> dict[str, Any]:
         {
             "at": dt(t.at),
             "what": f"enrolment {t.enrolment.camera_id}/{t.enrolment.program.name}",
+            "camera_id": t.enrolment.camera_id,
+            "program": t.enrolment.program.name,
             "from": t.from_state,
             "to": t.to_state,
             "reason": t.reason,

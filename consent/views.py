@@ -7,6 +7,7 @@ user's memberships, so another owner's page is a 404, and police accounts
 
 from __future__ import annotations
 
+import copy
 import json
 from typing import Any
 from uuid import UUID
@@ -36,13 +37,14 @@ from consent.models import (
     SCOPE_POLICE_MAY,
     ConsentRecord,
     DataSubjectRequest,
+    RecordKind,
     RequestKind,
     SignerCapacity,
     TermsVersion,
 )
 from consent.receipts import qr_svg_data_uri, receipt_fields, receipt_pdf_kept
 from owners import selectors as owner_selectors
-from owners.models import Camera, Owner
+from owners.models import Camera, EnrolmentState, Owner
 from police.jurisdiction import is_police_staff
 
 
@@ -291,6 +293,45 @@ def verify(request: HttpRequest, receipt_id: UUID) -> HttpResponse:
     return render(request, "consent/verify.html", {"record": record, "holds": holds})
 
 
+def _owner_rows(owner: Owner) -> list[tuple[str, Any]]:
+    """The owner's own fields with their names in the page's language (not JSON keys)."""
+    return [
+        (_("Nama"), owner.name),
+        (_("Jenis pemilik"), owner.get_kind_display()),
+        (_("Badan usaha atau organisasi"), _("Ya") if owner.is_organisation else _("Tidak")),
+        (_("Telepon kontak"), owner.contact_phone),
+        (_("Email kontak"), owner.contact_email),
+        (_("Terdaftar sejak"), owner.created_at),
+    ]
+
+
+def _readable(data: dict[str, Any]) -> dict[str, Any]:
+    """A copy of the export for the page: states and record kinds by their names.
+
+    The JSON download keeps the codes (``submitted``, ``agreement``), which other
+    tools read.
+    """
+    shown = copy.deepcopy(data)
+    states = dict(EnrolmentState.choices)
+    kinds = dict(RecordKind.choices)
+    for site in shown.get("sites", []):
+        for recorder in site.get("recorders", []):
+            for camera in recorder.get("cameras", []):
+                for enrolment in camera.get("enrolments", []):
+                    enrolment["state"] = states.get(enrolment.get("state"), enrolment.get("state"))
+    for record in shown.get("consent_records", []):
+        record["kind"] = kinds.get(record.get("kind"), record.get("kind"))
+    for step in shown.get("processing_history", []):
+        if "camera_id" in step:
+            step["what"] = _("Kamera %(camera)s di %(program)s") % {
+                "camera": step["camera_id"],
+                "program": step.get("program", ""),
+            }
+        for key in ("from", "to"):
+            step[key] = states.get(step.get(key), step.get(key))
+    return shown
+
+
 @login_required
 def my_data(request: HttpRequest, owner_id: int) -> HttpResponse:
     owner = _owner(request, owner_id)
@@ -300,7 +341,8 @@ def my_data(request: HttpRequest, owner_id: int) -> HttpResponse:
         "consent/my_data.html",
         {
             "owner": owner,
-            "data": data,
+            "owner_rows": _owner_rows(owner),
+            "data": _readable(data),
             "pretty": json.dumps(data, indent=2, ensure_ascii=False),
             "correction_form": CorrectionForm(),
             "requests": owner.data_requests.all(),

@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from owners.models import OwnerKind, Recorder
+from owners.models import Owner, OwnerKind, Recorder
 from owners.selectors import village_nearest
 from police.models import Region
 from portal.formsets import bounded_formset_factory
@@ -17,8 +17,26 @@ from portal.geo import validate_point_in_indonesia
 HOST_HELP = _("Alamat IP publik atau nama domain (DDNS) perekam, tanpa http:// atau rtsp://.")
 
 
+class VillageChoiceField(forms.ModelChoiceField):
+    """Villages by name and district: two "Talagasari" differ by district, not by code."""
+
+    def label_from_instance(self, obj: Any) -> str:
+        district = obj.parent.name if obj.parent_id else ""
+        if not district:
+            return str(obj.name)
+        return _("%(village)s, Kec. %(district)s") % {"village": obj.name, "district": district}
+
+
 class JoinSiteForm(forms.Form):
+    existing_owner = forms.ModelChoiceField(
+        label=_("Tambahkan ke pemilik"),
+        queryset=Owner.objects.none(),
+        required=False,
+        empty_label=_("Pemilik baru (isi di bawah)"),
+        help_text=_("Anda sudah mengelola pemilik ini; lokasi baru ditambahkan ke sana."),
+    )
     owner_kind = forms.ChoiceField(
+        required=False,
         label=_("Saya mendaftar sebagai"),
         choices=[
             (OwnerKind.RESIDENT, OwnerKind.RESIDENT.label),
@@ -29,7 +47,7 @@ class JoinSiteForm(forms.Form):
         ],
     )
     owner_name = forms.CharField(
-        label=_("Nama pemilik (nama Anda atau nama usaha)"), max_length=150
+        label=_("Nama pemilik (nama Anda atau nama usaha)"), max_length=150, required=False
     )
     site_name = forms.CharField(label=_("Nama lokasi"), max_length=120, initial=_("Rumah"))
     address = forms.CharField(
@@ -40,20 +58,30 @@ class JoinSiteForm(forms.Form):
     )
     latitude = forms.DecimalField(label=_("Lintang"), max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(label=_("Bujur"), max_digits=9, decimal_places=6)
-    village = forms.ModelChoiceField(
+    village = VillageChoiceField(
         label=_("Kelurahan/desa"),
         queryset=Region.objects.none(),
         required=False,
         help_text=_("Kosongkan agar dipilih otomatis dari pin peta."),
     )
 
-    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Any, owners: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages  # type: ignore[attr-defined]
         self.villages = villages
+        # Someone who already administers an owner adds to it instead of making a new one.
+        if owners is not None and owners.exists():
+            self.fields["existing_owner"].queryset = owners  # type: ignore[attr-defined]
+        else:
+            del self.fields["existing_owner"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("existing_owner") is None:
+            if not cleaned.get("owner_kind"):
+                self.add_error("owner_kind", _("Pilih salah satu."))
+            if not (cleaned.get("owner_name") or "").strip():
+                self.add_error("owner_name", _("Isi nama pemilik."))
         lat, lng = cleaned.get("latitude"), cleaned.get("longitude")
         if lat is not None and lng is not None:
             try:

@@ -286,6 +286,29 @@ class EnrolmentState(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Ditarik pemilik")
 
 
+# What happens next, told to the owner beside each state (dashboard, camera page).
+ENROLMENT_NEXT_STEP = {
+    EnrolmentState.DRAFT: _("Lanjutkan pendaftaran dan kirimkan ke polisi."),
+    EnrolmentState.SUBMITTED: _(
+        "Sistem menguji koneksi perekam Anda. Setelah lolos, Bhabinkamtibmas desa Anda "
+        "akan menghubungi Anda untuk memeriksa lokasi."
+    ),
+    EnrolmentState.CHECKED: _(
+        "Bhabinkamtibmas desa Anda akan datang memeriksa lokasi dan arah kamera."
+    ),
+    EnrolmentState.VERIFIED: _(
+        "Kamera sudah dihitung dalam target program. Bila Anda mengizinkan siaran "
+        "langsung, Command Center akan menghubungkannya; petugas lalu memasang stiker."
+    ),
+    EnrolmentState.CONNECTED: _("Petugas akan memasang stiker CCTV Warga di lokasi."),
+    EnrolmentState.STICKERED: _(
+        "Selesai. Terima kasih! Anda tetap bisa mengubah izin atau berhenti kapan saja."
+    ),
+    EnrolmentState.REJECTED: _("Baca alasannya di halaman kamera, perbaiki, lalu daftarkan lagi."),
+    EnrolmentState.WITHDRAWN: _("Kamera ini tidak lagi ikut program."),
+}
+
+
 #: Connected to the Command Center (a sticker comes after connection).
 CONNECTED_STATES: tuple[str, ...] = (EnrolmentState.CONNECTED, EnrolmentState.STICKERED)
 
@@ -320,6 +343,10 @@ class Enrolment(models.Model):
 
     def __str__(self) -> str:
         return f"{self.camera} → {self.program} ({self.state})"
+
+    def next_step(self) -> str:
+        """What happens next, in words for the owner."""
+        return str(ENROLMENT_NEXT_STEP.get(EnrolmentState(self.state), ""))
 
 
 class EnrolmentTransition(models.Model):

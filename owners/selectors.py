@@ -99,7 +99,11 @@ def user_has_memberships(user: Any) -> bool:
 
 def villages_of_program(*, program: Program) -> QuerySet[Region]:
     codes = list(program.area.values_list("code", flat=True))
-    return Region.objects.filter(region_q(codes), level=RegionLevel.VILLAGE).order_by("name")
+    return (
+        Region.objects.filter(region_q(codes), level=RegionLevel.VILLAGE)
+        .select_related("parent")
+        .order_by("name", "parent__name")
+    )
 
 
 def village_nearest(

@@ -31,6 +31,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, Q
+from django.utils.formats import number_format
 
 from owners.models import Enrolment, EnrolmentState, EnrolmentTransition
 from police.models import Program, Region
@@ -50,6 +51,21 @@ def progress_cache_seconds() -> int:
     return int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60))
 
 
+def percent_label(counted: int, target: int) -> str:
+    """The share of the target as people read it: "35", or "0,4" below one percent.
+
+    "0% dari target" for 83 of 20,000 reads as failure; below 1% the share gets
+    one decimal (in the page's number format). 0 stays "0", and the value never
+    passes 100.
+    """
+    if target <= 0 or counted <= 0:
+        return "0"
+    share = counted * 100 / target
+    if share < 1:
+        return number_format(max(share, 0.1), decimal_pos=1)
+    return str(min(100, counted * 100 // target))
+
+
 @dataclass(frozen=True)
 class ProgramProgress:
     program_id: int
@@ -64,6 +80,10 @@ class ProgramProgress:
         if self.target <= 0:
             return 0
         return min(100, self.counted * 100 // self.target)
+
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counted, self.target)
 
 
 @dataclass(frozen=True)

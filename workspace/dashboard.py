@@ -18,6 +18,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db import connection
 from django.db.models import Exists, OuterRef, Subquery, Sum
 from django.http import Http404
 from django.utils import timezone
@@ -25,12 +26,18 @@ from django.utils import timezone
 from connectivity.models import RecorderStatusEvent
 from consent.models import Scope as ConsentScope
 from consent.selectors import camera_ids_with_scope
-from owners.models import CONNECTED_STATES, Enrolment, EnrolmentState, Recorder
-from police.jurisdiction import unit_and_descendants
+from owners.models import (
+    CONNECTED_STATES,
+    Enrolment,
+    EnrolmentState,
+    EnrolmentTransition,
+    Recorder,
+)
+from police.jurisdiction import programs_visible_to, unit_and_descendants
 from police.models import Officer, OfficerRole, PoliceUnit, Program, Region
 from police.targets import Share, unit_shares, village_shares, villages_of_units
 from registry import scoping
-from registry.progress import COUNTED_STATES, IN_PROCESS_STATES, progress_stamp
+from registry.progress import COUNTED_STATES, IN_PROCESS_STATES, percent_label
 from workspace.models import EnrolmentRollup, EnrolmentWeekRollup
 from workspace.rollups import week_of
 
@@ -98,6 +105,10 @@ class BreakdownRow:
     def percent(self) -> int:
         return percent(self.counts.counted, self.share.target)
 
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counts.counted, self.share.target)
+
 
 @dataclass
 class TrendPoint:
@@ -146,8 +157,13 @@ class Dashboard:
     rows_are_villages: bool
     trend: Trend
     queue: list[QueueAge]
-    outages: list[Outage]
+    raw_outages: list[_RawOutage]
     drill_units: list[PoliceUnit]
+    outages: list[Outage] = field(default_factory=list)
+
+    @property
+    def percent_label(self) -> str:
+        return percent_label(self.counts.counted, self.share.target)
 
 
 # --- scope ----------------------------------------------------------------------------
@@ -269,14 +285,6 @@ def _svg(points: list[TrendPoint], target: int, program: Program) -> dict[str, A
     }
 
 
-def _cached(key: str, compute: Any) -> Any:
-    value = cache.get(key)
-    if value is None:
-        value = compute()
-        cache.set(key, value, int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60)))
-    return value
-
-
 def _enrolments_in(program: Program, village_ids: list[int]) -> Any:
     return Enrolment.objects.filter(
         program=program, camera__recorder__site__village_id__in=village_ids
@@ -316,13 +324,14 @@ def _not_listed(program: Program, village_ids: list[int]) -> int:
     )
 
 
-def outages_for(*, user: Any, program: Program, village_ids: list[int]) -> list[Outage]:
-    """Connected recorders offline for longer than ``POLICE_OUTAGE_AFTER_MINUTES``.
+@dataclass(frozen=True)
+class _RawOutage:
+    recorder_id: int
+    village: str
+    since: dt.datetime
 
-    Only cameras the officer may see (jurisdiction and consent); the first such
-    camera of each recorder is linked. Since-when is the recorder's last
-    "went offline" event.
-    """
+
+def _outages_raw(program: Program, village_ids: list[int]) -> list[_RawOutage]:
     cutoff = timezone.now() - outage_after()
     went_offline = RecorderStatusEvent.objects.filter(
         recorder=OuterRef("pk"), online=False
@@ -330,40 +339,110 @@ def outages_for(*, user: Any, program: Program, village_ids: list[int]) -> list[
     connected = Enrolment.objects.filter(
         camera__recorder=OuterRef("pk"), program=program, state__in=CONNECTED_STATES
     )
-    recorders = (
+    rows = (
         Recorder.objects.filter(online=False, site__village_id__in=village_ids)
         .filter(Exists(connected))
         .annotate(since=Subquery(went_offline.values("at")[:1]))
         .filter(since__lte=cutoff)
-        .select_related("site__village")
-        .order_by("since")[:200]
+        .order_by("since")
+        .values_list("pk", "site__village__name", "since")[:200]
     )
-    visible = scoping.cameras_visible_to(user)
-    result = []
-    for recorder in recorders:
-        camera_ids = list(
-            visible.filter(recorder=recorder).order_by("channel").values_list("pk", flat=True)
+    return [_RawOutage(*row) for row in rows]
+
+
+def outages_visible(*, user: Any, raw: list[_RawOutage]) -> list[Outage]:
+    """Connected recorders offline longer than ``POLICE_OUTAGE_AFTER_MINUTES`` that ``user``
+    may see (jurisdiction and consent); each links its first visible camera."""
+    if not raw:
+        return []
+    cameras: dict[int, list[int]] = defaultdict(list)
+    for recorder_id, camera_id in (
+        scoping.cameras_visible_to(user)
+        .filter(recorder_id__in=[o.recorder_id for o in raw])
+        .order_by("recorder_id", "channel")
+        .values_list("recorder_id", "pk")
+    ):
+        cameras[recorder_id].append(camera_id)
+    return [
+        Outage(
+            o.recorder_id,
+            cameras[o.recorder_id][0],
+            o.village,
+            o.since,
+            len(cameras[o.recorder_id]),
         )
-        if camera_ids:
-            result.append(
-                Outage(
-                    recorder.pk,
-                    camera_ids[0],
-                    recorder.site.village.name,
-                    recorder.since,  # type: ignore[attr-defined]
-                    len(camera_ids),
-                )
-            )
-    return result
+        for o in raw
+        if cameras.get(o.recorder_id)
+    ]
+
+
+def _stamp() -> str:
+    """Changes with any enrolment created or moved (as ``registry.progress.progress_stamp``)
+    or any recorder going offline or online: one statement, three index lookups."""
+    qn = connection.ops.quote_name
+    tables = [
+        Enrolment._meta.db_table,
+        EnrolmentTransition._meta.db_table,
+        RecorderStatusEvent._meta.db_table,
+    ]
+    subqueries = [f"(SELECT MAX(id) FROM {qn(t)})" for t in tables]  # noqa: S608 (table names only)
+    sql = "SELECT " + ", ".join(subqueries)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return ".".join(str(v or 0) for v in row)
+
+
+def programs_for(*, user: Any, officer: Officer) -> list[Program]:
+    """The programs an officer works on (``police.jurisdiction.programs_visible_to``),
+    kept ``PROGRESS_CACHE_SECONDS`` per unit: they depend on the unit only."""
+    key = f"{CACHE_PREFIX}:programs:{officer.unit_id}"
+    programs: list[Program] | None = cache.get(key)
+    if programs is None:
+        programs = list(programs_visible_to(user).select_related("unit").order_by("name"))
+        cache.set(key, programs, cache_seconds())
+    return programs
 
 
 # --- the dashboard --------------------------------------------------------------------
 
 
+def cache_seconds() -> int:
+    return int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60))
+
+
+def dashboard_key(*, officer: Officer, program: Program, unit_id: int | None) -> str:
+    """The cache key of a dashboard: what it shows changes only when this key does."""
+    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
+    return f"{CACHE_PREFIX}:{program.pk}.{program.target}:{who}:{unit_id}:{_stamp()}"
+
+
 def dashboard_for(
-    *, user: Any, officer: Officer, program: Program, unit_id: int | None = None
+    *, user: Any, officer: Officer, program: Program, unit_id: int | None = None, key: str = ""
 ) -> Dashboard:
-    """Everything the dashboard shows for ``program`` in the officer's unit (or a unit below)."""
+    """Everything the dashboard shows for ``program`` in the officer's unit (or a unit below).
+
+    The figures are the same for every officer of a unit, so they are computed once
+    per change (enrolment moves, recorder status, ``PROGRESS_CACHE_SECONDS``) and
+    shared; only the outage list is then narrowed to what this officer may see.
+    Raises Http404 for a unit outside the officer's own.
+    """
+    key = key or dashboard_key(officer=officer, program=program, unit_id=unit_id)
+    board: Dashboard | None = cache.get(key)
+    if board is None:
+        board = _compute(officer=officer, program=program, unit_id=unit_id)
+        cache.set_many({key: board, f"{key}:outages": board.raw_outages}, cache_seconds())
+    board.outages = outages_visible(user=user, raw=board.raw_outages)
+    return board
+
+
+def outages_cached(*, user: Any, key: str) -> list[Outage] | None:
+    """The outages of the dashboard cached under ``key``, for ``user``; None when not cached."""
+    raw = cache.get(f"{key}:outages")
+    return None if raw is None else outages_visible(user=user, raw=raw)
+
+
+def _compute(*, officer: Officer, program: Program, unit_id: int | None) -> Dashboard:
     scope = _scope(officer=officer, program=program, unit_id=unit_id)
     village_ids = [v.pk for v in scope.villages]
     by_village = _village_counts(program, village_ids)
@@ -401,14 +480,6 @@ def dashboard_for(
                     1,
                 )
             )
-    stamp = progress_stamp()
-    scope_key = f"{program.pk}:{scope.unit.pk if scope.unit else 'v' + str(officer.pk)}:{stamp}"
-    not_listed = _cached(
-        f"{CACHE_PREFIX}:nl:{scope_key}", lambda: _not_listed(program, village_ids)
-    )
-    queue = _cached(
-        f"{CACHE_PREFIX}:q:{scope_key}", lambda: _queue_age(program, village_ids, total)
-    )
     drill = [u for u, _v, _s in scope.child_units if u.children.exists()] if scope.unit else []
     return Dashboard(
         program=program,
@@ -417,12 +488,12 @@ def dashboard_for(
         share=scope.share,
         counts=total,
         percent=percent(total.counted, scope.share.target),
-        not_listed=not_listed,
+        not_listed=_not_listed(program, village_ids),
         rows=rows,
         rows_are_villages=not scope.child_units,
         trend=_trend(program, village_ids, total.counted, scope.share.target),
-        queue=queue,
-        outages=outages_for(user=user, program=program, village_ids=village_ids),
+        queue=_queue_age(program, village_ids, total),
+        raw_outages=_outages_raw(program, village_ids),
         drill_units=drill,
     )
 

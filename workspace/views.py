@@ -10,6 +10,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
@@ -21,8 +22,11 @@ from django.http import (
 )
 from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
@@ -82,33 +86,50 @@ def _int_or_none(value: str | None) -> int | None:
 
 @officer_required
 def dashboard(request: OfficerRequest) -> HttpResponse:
-    """Funnel, target, trend, breakdown, outages and queue age of one program."""
-    programs = list(programs_visible_to(request.user).select_related("unit").order_by("name"))
+    """Funnel, target, trend, breakdown, outages and queue age of one program.
+
+    The board (the same for every officer of a unit) is rendered once per change
+    and cached as HTML; only the outages are narrowed per officer on each request.
+    """
+    programs = boards.programs_for(user=request.user, officer=request.officer)
     if not programs:
         return render(request, "police/dashboard.html", {"officer": request.officer})
     slug = request.GET.get("program")
     program = next((p for p in programs if p.slug == slug), None) if slug else programs[0]
     if program is None:
         raise Http404
-    board = boards.dashboard_for(
-        user=request.user,
-        officer=request.officer,
-        program=program,
-        unit_id=_int_or_none(request.GET.get("unit")),
-    )
+    unit_id = _int_or_none(request.GET.get("unit"))
     sort = request.GET.get("sort", "gap")
+    sort = sort if sort in boards.SORTS else "gap"
+    key = boards.dashboard_key(officer=request.officer, program=program, unit_id=unit_id)
+    html_key = f"{key}:html:{sort}:{get_language()}"
+    board_html = cache.get(html_key)
+    outages = None if board_html is None else boards.outages_cached(user=request.user, key=key)
+    if board_html is None or outages is None:
+        board = boards.dashboard_for(
+            user=request.user, officer=request.officer, program=program, unit_id=unit_id, key=key
+        )
+        board_html = render_to_string(
+            "police/_board.html",
+            {
+                "officer": request.officer,
+                "programs": programs,
+                "program": program,
+                "board": board,
+                "rows": boards.rows_sorted(board.rows, sort),
+            },
+        )
+        cache.set(html_key, board_html, boards.cache_seconds())
+        outages = board.outages
     return render(
         request,
         "police/dashboard.html",
         {
             "officer": request.officer,
-            "programs": programs,
             "program": program,
-            "board": board,
-            "rows": boards.rows_sorted(board.rows, sort),
-            "sort": sort,
+            "board_html": mark_safe(board_html),  # noqa: S308 (our own template's output)
+            "outages": outages,
             "outage_after_minutes": int(boards.outage_after().total_seconds() // 60),
-            "is_bhabin": request.officer.role == OfficerRole.BHABINKAMTIBMAS,
         },
     )
 

@@ -26,6 +26,23 @@
     }
     if (lat.value && lng.value) { place(L.latLng(parseFloat(lat.value), parseFloat(lng.value))); map.setView(marker.getLatLng(), 16); }
     map.on("click", function (e) { place(e.latlng); });
+    // "Use my location": the phone's position becomes the pin (the owner can drag it).
+    var locate = document.getElementById("use-my-location");
+    if (locate && navigator.geolocation) {
+      var status = locate.parentNode.querySelector(".location-status");
+      locate.parentNode.hidden = false;
+      locate.addEventListener("click", function () {
+        status.textContent = locate.dataset.waiting;
+        navigator.geolocation.getCurrentPosition(function (position) {
+          var here = L.latLng(position.coords.latitude, position.coords.longitude);
+          place(here);
+          map.setView(here, 17);
+          status.textContent = locate.dataset.done.replace("%s", Math.round(position.coords.accuracy));
+        }, function () {
+          status.textContent = locate.dataset.denied;
+        }, { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 });
+      });
+    }
   }
 
   // Recorder step: the chosen brand fills in its ports and says what it needs.

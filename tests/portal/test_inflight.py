@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 def test_every_kind_of_work_with_a_status_is_registered():
     names = {kind.name for kind in inflight.kinds()}
 
-    assert {"connectivity.check", "joining.import_job", "notifications.message"} <= names
+    assert {"connectivity.check", "joining.import", "notifications.message"} <= names
     for kind in inflight.kinds():
         assert kind.requeue  # each says what it re-queues, and why that is safe
         assert kind.overdue(timezone.now()).count() == 0

@@ -6,6 +6,8 @@ import datetime as dt
 from decimal import Decimal
 
 import pytest
+from django.core.cache import cache
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 from django.utils import timezone
 
@@ -180,13 +182,16 @@ def test_the_polres_can_open_a_polsek_below_but_not_another_unit(client, pipelin
 def test_the_trend_counts_weeks_and_projects_a_date(client, pipeline: Pipeline):
     program = pipeline.enrolment.program
     program.ends_on = timezone.localdate() + dt.timedelta(days=70)
+    program.target = 3
     program.save()
     move(pipeline.enrolment, S.CHECKED, S.VERIFIED)
     client.force_login(pipeline.polres.user)
     trend = client.get(reverse("police:dashboard")).context["board"].trend
     assert trend.points[-1].counted == 1
-    assert trend.needed_per_week == pytest.approx(999 / 10, rel=0.01)
-    assert trend.projected_on is not None
+    assert trend.needed_per_week == pytest.approx(2 / 10, rel=0.01)
+    # One camera in the last eight weeks: two more take sixteen.
+    assert trend.pace_per_week == pytest.approx(1 / 8)
+    assert trend.projected_on == timezone.localdate() + dt.timedelta(weeks=16)
 
 
 def test_a_connected_recorder_that_keeps_failing_shows_as_an_outage(client, pipeline: Pipeline):
@@ -199,6 +204,7 @@ def test_a_connected_recorder_that_keeps_failing_shows_as_an_outage(client, pipe
     RecorderStatusEvent.objects.filter(pk=event.pk).update(
         at=timezone.now() - dt.timedelta(hours=3)
     )
+    cache.clear()  # time passing; the dashboard's figures live PROGRESS_CACHE_SECONDS
     outages = client.get(reverse("police:dashboard")).context["board"].outages
     assert [(o.camera_id, o.village) for o in outages] == [
         (pipeline.camera.pk, pipeline.village.name)
@@ -257,3 +263,13 @@ def test_the_map_shows_exact_points_with_consent_inside_the_jurisdiction(
     page = client.get(reverse("police:map"))
     assert b"vendor/leaflet/leaflet.js" in page.content
     assert b"unpkg" not in page.content and b"cdn" not in page.content.lower()
+
+
+def test_a_unit_target_must_be_for_a_unit_below_the_programs_unit(pipeline: Pipeline):
+    program = pipeline.enrolment.program
+    below = UnitTarget(program=program, unit=pipeline.polsek.unit, target=100)
+    below.full_clean()
+    stranger = PoliceUnitFactory(level=UnitLevel.POLRES, name="Polres Lain")
+    with pytest.raises(ValidationError) as error:
+        UnitTarget(program=program, unit=stranger, target=100).full_clean()
+    assert "unit" in error.value.error_dict
