@@ -81,6 +81,8 @@ def child_env(engine: str, args: argparse.Namespace, workdir: Path) -> dict[str,
         Q2_TIMEOUT="20",
         Q2_RETRY="25",
         Q2_WORKERS="2",
+        # messages taken by a worker when Redis restarted come back after this
+        CELERY_VISIBILITY_TIMEOUT="60",
     )
     return env
 

@@ -61,6 +61,8 @@ def run_django_task(
     backend_alias: str = "default",
 ) -> dict[str, Any]:
     """Called by a django-q2 worker: run the Django task at ``module_path``."""
+    # importing the task's module first registers it if it is at most once
+    runner.load_task(module_path)
     if runner.runs_at_most_once(module_path) and not _claim_first_delivery():
         raise runner.TaskFailed(runner.class_path(runner.WorkerLost))
     return runner.run(
