@@ -62,7 +62,12 @@ def test_the_owner_downloads_the_export_as_json_and_reads_it_as_html(client, wor
     )
     page = client.get(reverse("consent:my-data", args=[world.owner.pk]))
     assert page.status_code == 200
-    assert world.site.address in page.content.decode()
+    html = page.content.decode()
+    assert world.site.address in html
+    # issue 15: coordinates unambiguous (no comma decimals inside a comma list), fields named
+    assert f"lintang {world.site.latitude:.6f} · bujur {world.site.longitude:.6f}" in html
+    assert "<dt>is_organisation</dt>" not in html
+    assert "<dt>Jenis pemilik</dt>" in html
 
 
 def test_another_owner_and_the_police_get_404_on_my_data_pages(client, world: World):
