@@ -344,10 +344,8 @@ def main() -> None:
     job = import_job_create(
         owner=preview_owner, program=program, user=None, filename="kamera.csv", data=data
     )
-    while ImportJob.objects.get(pk=job.pk).status not in (
-        ImportStatus.PREVIEW,
-        ImportStatus.FAILED,
-    ):
+    done = (ImportStatus.PREVIEW, ImportStatus.FAILED)
+    while ImportJob.objects.get(pk=job.pk).status not in done:
         time.sleep(0.05)
     print(
         f"preview via the task API ({os.environ['TASK_ENGINE']}):       "

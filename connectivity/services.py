@@ -19,7 +19,7 @@ from typing import Any
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.tasks import task
+from django.tasks import Task, task
 from django.utils import timezone, translation
 
 from connectivity import isolation, selectors
@@ -76,8 +76,11 @@ def check_start(*, recorder: Recorder, user: Any) -> Check:
     return check
 
 
-def checks_hand_over(*, check_ids: list[int]) -> bool:
+def checks_hand_over(*, check_ids: list[int], batch: Task[[list[int]], None] | None = None) -> bool:
     """Queue the task that runs ``check_ids`` (recorded already); False if the broker is down.
+
+    One check goes to ``run_check``; several to ``batch`` (``run_checks`` unless the
+    caller runs them its own way, as the estate's "check all" does).
 
     The checks are rows in the database before this runs, so an unreachable broker
     (Redis restarting under Celery) loses nothing: the user's action succeeds, the
@@ -85,10 +88,10 @@ def checks_hand_over(*, check_ids: list[int]) -> bool:
     (``checks_sweep``) hands them over once the broker answers again.
     """
     try:
-        if len(check_ids) == 1:
+        if len(check_ids) == 1 and batch is None:
             task_id = run_check.enqueue(check_ids[0]).id
         else:
-            task_id = run_checks.enqueue(check_ids).id
+            task_id = (batch or run_checks).enqueue(check_ids).id
     except Exception:  # each broker raises its own errors (kombu, redis, OSError)
         logger.warning(
             "task engine unreachable: checks %s stay queued until the sweep sends them",

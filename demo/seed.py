@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from demo.estate import estate_demo_ensure
 from demo.regions import DISTRICTS, PROGRAMS, PROVINCES, REGENCIES, UNITS
 from demo.whatsapp import whatsapp_ensure
 from owners.models import (
@@ -678,6 +679,7 @@ def demo_seed(*, cameras: int = 400) -> SeedReport:
         showcase_ensure(users)
         pipeline_neighbours_ensure()
         whatsapp_ensure(users)
+        estate_demo_ensure(users)
     report.owners_created, report.cameras_total = cameras_ensure(cameras)
     # Bulk writes bypass the rollup receivers: recount the dashboard rollups once.
     rollups_rebuild()

@@ -8,7 +8,6 @@ go on. The bulk action counts once against the manager's check limit.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterable
 from functools import partial
 from typing import Any
@@ -16,18 +15,15 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 from django.tasks import task
-from django.utils import timezone
 
+from connectivity import selectors as check_selectors
 from connectivity import services as check_services
-from connectivity.models import Check, CheckStatus, CheckTrigger
+from connectivity.models import Check, CheckTrigger
 from consent.models import Scope
 from consent.selectors import camera_ids_with_scope
 from owners import services as owner_services
 from owners.models import Camera, Enrolment, EnrolmentState, Owner, Recorder
 from portal import netguard
-
-#: Checks queued or running for less than this count as "in progress".
-IN_PROGRESS_FOR = dt.timedelta(minutes=10)
 
 
 @task()
@@ -50,12 +46,11 @@ def estate_check_all(
         if recorders is not None
         else list(Recorder.objects.filter(site__owner=owner))
     )
+    # "being checked": connectivity's one definition of a check in flight
     busy = set(
-        Check.objects.filter(
-            recorder__in=chosen,
-            status__in=[CheckStatus.QUEUED, CheckStatus.RUNNING],
-            created_at__gt=timezone.now() - IN_PROGRESS_FOR,
-        ).values_list("recorder_id", flat=True)
+        check_selectors.checks_in_flight()
+        .filter(recorder__in=chosen)
+        .values_list("recorder_id", flat=True)
     )
     todo = [r for r in chosen if r.pk not in busy]
     if not todo:
@@ -73,7 +68,10 @@ def estate_check_all(
             ]
         )
         ids = [c.pk for c in checks]
-        transaction.on_commit(partial(run_estate_checks.enqueue, ids))
+        # recorded first: if the broker is down, the reaper's sweep sends them later
+        transaction.on_commit(
+            partial(check_services.checks_hand_over, check_ids=ids, batch=run_estate_checks)
+        )
     return ids
 
 
@@ -93,15 +91,12 @@ def estate_submit(*, owner: Owner, user: Any) -> list[Enrolment]:
         "recorder_id", "-created_at", "-pk"
     ):
         latest.setdefault(check.recorder_id, check)
-    ready = {
-        rid
-        for rid, check in latest.items()
-        if check.passed
-        or (
-            check.status in (CheckStatus.QUEUED, CheckStatus.RUNNING)
-            and check.created_at > timezone.now() - IN_PROGRESS_FOR
-        )
-    }
+    in_flight = set(
+        check_selectors.checks_in_flight()
+        .filter(pk__in=[c.pk for c in latest.values()])
+        .values_list("pk", flat=True)
+    )
+    ready = {rid for rid, check in latest.items() if check.passed or check.pk in in_flight}
     chosen = [e for e in drafts if e.camera.recorder_id in ready]
     with transaction.atomic():
         owner_services.enrolments_submit(

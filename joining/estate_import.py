@@ -473,7 +473,7 @@ def _deadline(seconds: int) -> dt.datetime:
     return timezone.now() + dt.timedelta(seconds=seconds)
 
 
-def _payload(data: bytes) -> str:
+def payload_encrypt(data: bytes) -> str:
     return crypto.encrypt(base64.b64encode(data).decode("ascii"))
 
 
@@ -497,7 +497,7 @@ def import_job_create(
             user=user if getattr(user, "is_authenticated", False) else None,
             filename=(filename or "berkas")[-200:],
             file_sha256=hashlib.sha256(data).hexdigest(),
-            payload=_payload(data),
+            payload=payload_encrypt(data),
             deadline=_deadline(settings.ESTATE_IMPORT_DEADLINE_SECONDS),
         )
         transaction.on_commit(lambda: import_preview.enqueue(job.pk))
@@ -660,11 +660,6 @@ def import_preview(job_id: int) -> None:
 @task()
 def import_apply(job_id: int) -> None:
     import_job_apply(job_id=job_id)
-
-
-@task()
-def reap_import_jobs() -> int:
-    return import_jobs_reap()
 
 
 # --- files for people: template and error report ------------------------------------

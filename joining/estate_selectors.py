@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections import Counter
 from typing import Any
 
@@ -9,7 +10,7 @@ from django.db.models import Q, QuerySet
 
 from connectivity.explanations import explain
 from connectivity.models import Check
-from joining.models import ImportJob
+from joining.models import OPEN_STATES, ImportJob
 from owners import selectors as owner_selectors
 from owners.models import Camera, Owner
 
@@ -97,3 +98,13 @@ def check_summary(*, latest: dict[int, Check]) -> dict[str, Any]:
         "codes": sorted(codes.items()),
         "failing": failing,
     }
+
+
+def import_jobs_in_flight(now: dt.datetime) -> QuerySet[ImportJob]:
+    """Jobs in an open state within their deadline (``portal.inflight``)."""
+    return ImportJob.objects.filter(status__in=OPEN_STATES, deadline__gte=now)
+
+
+def import_jobs_overdue(now: dt.datetime) -> QuerySet[ImportJob]:
+    """Jobs still open past their deadline: ``estate_import.import_jobs_reap`` fails them."""
+    return ImportJob.objects.filter(status__in=OPEN_STATES, deadline__lt=now)

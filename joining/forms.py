@@ -8,7 +8,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from owners.models import OwnerKind, Recorder
+from owners.models import Owner, OwnerKind, Recorder
 from owners.selectors import village_nearest
 from police.models import Region
 from portal.formsets import bounded_formset_factory
@@ -28,7 +28,15 @@ class VillageChoiceField(forms.ModelChoiceField):
 
 
 class JoinSiteForm(forms.Form):
+    existing_owner = forms.ModelChoiceField(
+        label=_("Tambahkan ke pemilik"),
+        queryset=Owner.objects.none(),
+        required=False,
+        empty_label=_("Pemilik baru (isi di bawah)"),
+        help_text=_("Anda sudah mengelola pemilik ini; lokasi baru ditambahkan ke sana."),
+    )
     owner_kind = forms.ChoiceField(
+        required=False,
         label=_("Saya mendaftar sebagai"),
         choices=[
             (OwnerKind.RESIDENT, OwnerKind.RESIDENT.label),
@@ -39,7 +47,7 @@ class JoinSiteForm(forms.Form):
         ],
     )
     owner_name = forms.CharField(
-        label=_("Nama pemilik (nama Anda atau nama usaha)"), max_length=150
+        label=_("Nama pemilik (nama Anda atau nama usaha)"), max_length=150, required=False
     )
     site_name = forms.CharField(label=_("Nama lokasi"), max_length=120, initial=_("Rumah"))
     address = forms.CharField(
@@ -57,13 +65,23 @@ class JoinSiteForm(forms.Form):
         help_text=_("Kosongkan agar dipilih otomatis dari pin peta."),
     )
 
-    def __init__(self, *args: Any, villages: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, villages: Any, owners: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["village"].queryset = villages  # type: ignore[attr-defined]
         self.villages = villages
+        # Someone who already administers an owner adds to it instead of making a new one.
+        if owners is not None and owners.exists():
+            self.fields["existing_owner"].queryset = owners  # type: ignore[attr-defined]
+        else:
+            del self.fields["existing_owner"]
 
     def clean(self) -> dict[str, Any]:
         cleaned = super().clean() or {}
+        if cleaned.get("existing_owner") is None:
+            if not cleaned.get("owner_kind"):
+                self.add_error("owner_kind", _("Pilih salah satu."))
+            if not (cleaned.get("owner_name") or "").strip():
+                self.add_error("owner_name", _("Isi nama pemilik."))
         lat, lng = cleaned.get("latitude"), cleaned.get("longitude")
         if lat is not None and lng is not None:
             try:

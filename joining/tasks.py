@@ -1,18 +1,32 @@
 """Tasks of joining: the estate import's preview and write (declared next to their
-services in ``joining.estate_import``) and the periodic reaper of lost import jobs."""
+services in ``joining.estate_import``), the estate's batch of checks, and the import
+job as a kind of work in flight for the lost-work reaper (``portal.inflight``)."""
 
 from __future__ import annotations
 
-from joining.estate_import import import_apply, import_preview, reap_import_jobs
-from portal import periodic
+import datetime as dt
 
-__all__ = ["import_apply", "import_preview", "reap_import_jobs"]
+from joining import estate_selectors
+from joining.estate_actions import run_estate_checks
+from joining.estate_import import import_apply, import_jobs_reap, import_preview
+from portal import inflight
 
-REAP_EVERY_MINUTES = 5
+__all__ = ["import_apply", "import_preview", "run_estate_checks"]
 
-# An import job whose worker died is failed, never left "in progress".
-periodic.register(
-    reap_import_jobs,
-    schedule=periodic.Every(minutes=REAP_EVERY_MINUTES),
-    name="joining.reap_import_jobs",
+
+def imports_reap(now: dt.datetime) -> inflight.Reaped:
+    return inflight.Reaped(lost=import_jobs_reap(now=now))
+
+
+# A job whose worker died is failed ("Impor terputus; jalankan lagi"), never left in
+# progress; its write is one transaction, so nothing is half-written. Not re-queued:
+# the person runs it again from its page, and a re-run finds what the first one wrote.
+inflight.register(
+    inflight.Kind(
+        name="joining.import",
+        in_flight=estate_selectors.import_jobs_in_flight,
+        overdue=estate_selectors.import_jobs_overdue,
+        reap=imports_reap,
+        requeue="nothing: the manager runs a lost import again (one transaction, idempotent)",
+    )
 )

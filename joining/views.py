@@ -91,13 +91,19 @@ def join_step(request: HttpRequest, draft_id: int, step: str) -> HttpResponse:
 
 def _site_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
     villages = selectors.villages_of_program(program=draft.program)
+    owners = (
+        selectors.owners_administered_by(request.user).order_by("name")
+        if draft.owner is None
+        else None
+    )
     if request.method == "POST":
-        form = JoinSiteForm(request.POST, villages=villages)
+        form = JoinSiteForm(request.POST, villages=villages, owners=owners)
         if form.is_valid():
             data = form.cleaned_data
             try:
                 services.join_site_save(
                     draft=draft,
+                    existing_owner=data.get("existing_owner"),
                     owner_kind=data["owner_kind"],
                     owner_name=data["owner_name"],
                     site_name=data["site_name"],
@@ -114,6 +120,7 @@ def _site_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
     else:
         site, owner = draft.site, draft.owner
         initial: dict[str, Any] = {
+            "existing_owner": owners.first() if owners is not None else None,
             "owner_kind": owner.kind if owner else OwnerKind.RESIDENT,
             "owner_name": owner.name if owner else request.user.get_full_name(),  # type: ignore[union-attr]
         }
@@ -125,7 +132,7 @@ def _site_step(request: HttpRequest, draft: JoinDraft) -> HttpResponse:
                 longitude=site.longitude,
                 village=site.village_id,
             )
-        form = JoinSiteForm(initial=initial, villages=villages)
+        form = JoinSiteForm(initial=initial, villages=villages, owners=owners)
         status = 200
     area = draft.program.area.exclude(latitude__isnull=True).first()
     center = [float(area.latitude), float(area.longitude)] if area else [-6.2, 106.8]  # type: ignore[arg-type]

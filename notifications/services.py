@@ -963,6 +963,11 @@ def outbox_cycle() -> dict[str, int]:
     }
 
 
+def replies_due() -> bool:
+    """Answers to inbound messages waiting to go out (sent at once, not by the cycle)."""
+    return Message.objects.filter(kind=MessageKind.REPLY, status=MessageStatus.QUEUED).exists()
+
+
 def webhook_open_payloads() -> Iterable[int]:
     """Payloads stored but not parsed (a task lost in a crash); the cycle picks them up."""
     cutoff = _now() - timedelta(minutes=1)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.tasks import task
 
-from notifications import services
-from portal import periodic
+from notifications import selectors, services
+from portal import inflight, periodic
 
 
 @task()
@@ -26,7 +28,8 @@ def whatsapp_send() -> int:
 def whatsapp_webhook_process(payload_id: int) -> int:
     """Parse one stored webhook payload, then answer any reply it asked for."""
     problems = services.webhook_process(payload_id=payload_id)
-    services.outbox_send(limit=50)
+    if services.replies_due():
+        services.outbox_send(limit=50)
     return len(problems)
 
 
@@ -42,4 +45,23 @@ periodic.register(
     whatsapp_daily_digest,
     schedule=periodic.DailyAt(hour=7, minute=0),
     name="notifications.whatsapp_daily_digest",
+)
+
+
+def _reap_outbox(now: dt.datetime) -> inflight.Reaped:
+    reaped = services.outbox_reap(now=now)
+    return inflight.Reaped(lost=reaped["failed"], requeued=reaped["requeued"])
+
+
+# The outbox's own reaper (also run by whatsapp_cycle), listed with the other kinds
+# of work in flight. Nothing to sweep: messages are rows the cycle polls, never
+# handed to the broker one by one.
+inflight.register(
+    inflight.Kind(
+        name="notifications.message",
+        in_flight=selectors.messages_in_flight,
+        overdue=selectors.messages_overdue,
+        reap=_reap_outbox,
+        requeue="sends left uncertain past WHATSAPP_UNCERTAIN_GRACE, as outbox_reap decides",
+    )
 )

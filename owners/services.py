@@ -145,9 +145,18 @@ def join_site_save(
     village: Any,
     latitude: Decimal,
     longitude: Decimal,
+    existing_owner: Owner | None = None,
 ) -> Site:
+    """Save the draft's site. ``existing_owner`` (one the user administers) receives the
+    site instead of a new owner, and keeps its name and kind."""
     owner = draft.owner
-    if owner is None:
+    if owner is None and existing_owner is not None:
+        if not Membership.objects.filter(
+            owner=existing_owner, user=draft.user, role=MemberRole.ADMIN
+        ).exists():
+            raise ValidationError(_("Anda bukan pengelola pemilik ini."), code="not_admin")
+        owner = draft.owner = existing_owner
+    elif owner is None:
         owner = Owner.objects.create(
             kind=owner_kind,
             name=owner_name,
@@ -157,7 +166,7 @@ def join_site_save(
         )
         Membership.objects.create(owner=owner, user=draft.user, role=MemberRole.ADMIN)
         draft.owner = owner
-    else:
+    elif existing_owner is None and owner_name:
         owner.kind, owner.name = owner_kind, owner_name
         owner.is_organisation = owner_kind != OwnerKind.RESIDENT
         owner.save(update_fields=["kind", "name", "is_organisation"])

@@ -204,6 +204,13 @@ CELERY_TASK_TIME_LIMIT = env_int("CELERY_TIME_LIMIT", 300)
 # and workers with --prefetch-multiplier 1.
 CELERY_WORKER_PREFETCH_MULTIPLIER = env_int("CELERY_PREFETCH", 64)
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+# A message a worker had taken but not acknowledged when its connection to Redis
+# broke (a Redis restart) goes back to the queue after this many seconds (Redis
+# transport; kombu's default is an hour). It must exceed the longest task
+# (CELERY_TIME_LIMIT) and any countdown, or a task would run twice.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "visibility_timeout": env_int("CELERY_VISIBILITY_TIMEOUT", 900),
+}
 # Workers keep LOGGING below (its handler redacts credentials) instead of
 # replacing the root logger's handlers with Celery's own.
 CELERY_WORKER_HIJACK_ROOT_LOGGER = False

@@ -41,8 +41,8 @@ def at_most_once(task: Task) -> Task:
     that may have reached the citizen) is declared here instead: Celery
     acknowledges it before it runs, so a killed worker loses that run; the
     reaper of its kind (``portal.inflight``) then marks its item lost and never
-    re-queues it. django-q2 cannot acknowledge early; its ORM broker delivers it
-    again, so such a task must check its own item's status before acting::
+    re-queues it. django-q2 cannot acknowledge early: its first delivery claims
+    the result row, and a second delivery fails with ``WorkerLost``::
 
         @task
         def send_message(message_id: int) -> None: ...
@@ -57,6 +57,10 @@ def at_most_once(task: Task) -> Task:
 
 def runs_at_most_once(module_path: str) -> bool:
     return module_path in _at_most_once
+
+
+class WorkerLost(Exception):
+    """An at-most-once task whose earlier delivery was cut off: it is not run again."""
 
 
 class TaskFailed(Exception):

@@ -37,15 +37,18 @@ from portal.task_engines import EngineStatus
 #: the function django-q2 calls; a Schedule row names it too.
 RUN_FUNC = "portal.task_engines.q2.run_django_task"
 
-# The id of the django-q2 task the current worker process is running: a worker
-# runs one task at a time, and a task created by the scheduler only learns its
-# id from django-q2's ``pre_execute`` signal.
-_current_task_id: str | None = None
+# The django-q2 task the current worker process is running: a worker runs one task
+# at a time, and a task created by the scheduler only learns its id from
+# django-q2's ``pre_execute`` signal.
+_current_task: dict[str, Any] = {}
+
+#: the key of the result django-q2 holds for an at-most-once task while it runs
+CLAIMED = "portal_claimed_by"
 
 
 def _remember_task_id(sender: Any, func: Any, task: dict[str, Any], **kwargs: Any) -> None:
-    global _current_task_id
-    _current_task_id = task.get("id")
+    global _current_task
+    _current_task = task
 
 
 pre_execute.connect(_remember_task_id, dispatch_uid="portal.task_engines.q2")
@@ -58,13 +61,48 @@ def run_django_task(
     backend_alias: str = "default",
 ) -> dict[str, Any]:
     """Called by a django-q2 worker: run the Django task at ``module_path``."""
+    # importing the task's module first registers it if it is at most once
+    runner.load_task(module_path)
+    if runner.runs_at_most_once(module_path) and not _claim_first_delivery():
+        raise runner.TaskFailed(runner.class_path(runner.WorkerLost))
     return runner.run(
         module_path=module_path,
         args=list(args),
         kwargs=dict(kwargs),
-        result_id=_current_task_id or "",
+        result_id=_current_task.get("id") or "",
         backend_alias=backend_alias,
     )
+
+
+def _claim_first_delivery() -> bool:
+    """Whether this is the first delivery of the current task (then it is claimed).
+
+    django-q2's ORM broker acknowledges a task only after its result is saved, so a
+    task whose worker died is delivered again after ``Q2_RETRY``. For an
+    at-most-once task (``task_runner.at_most_once``) the first delivery writes its
+    result row before running, marked as claimed; a later delivery finds the row
+    and fails with ``WorkerLost`` instead of running twice. django-q2 overwrites the
+    row with the real result when the task ends.
+    """
+    task = _current_task
+    if not task.get("id"):
+        return True
+    _, created = QTask.objects.get_or_create(
+        id=task["id"],
+        defaults={
+            "name": task.get("name", "")[:100],
+            "func": RUN_FUNC,
+            "args": task.get("args", ()),
+            "kwargs": task.get("kwargs", {}),
+            "started": task.get("started") or timezone.now(),
+            "stopped": timezone.now(),
+            "success": False,
+            "result": {CLAIMED: runner.worker_id()},
+            "cluster": task.get("cluster"),
+            "attempt_count": 0,
+        },
+    )
+    return created
 
 
 def list_key(queue_name: str) -> str:
@@ -136,8 +174,10 @@ class Q2Backend(BaseTaskBackend):
 
     def _finished(self, result_id: str) -> TaskResult | None:
         row = QTask.objects.filter(id=result_id).first()
-        if row is None:
-            return None
+        if row is None or (
+            not row.success and isinstance(row.result, dict) and CLAIMED in row.result
+        ):
+            return None  # not saved yet (an at-most-once task's claim is no result)
         if row.func != RUN_FUNC:
             raise TaskResultDoesNotExist(f"{result_id} is not a Django task")
         module_path, args, kwargs, *rest = row.args

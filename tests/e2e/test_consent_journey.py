@@ -12,9 +12,9 @@ from django.conf import settings
 from django.test import Client
 from playwright.sync_api import Page, expect
 
-from consent.models import ConsentRecord, RecordKind
+from consent.models import ConsentRecord, RecordKind, SignerCapacity
 from consent.services import chain_verify
-from owners.models import EnrolmentState
+from owners.models import EnrolmentState, OwnerKind
 from registry import scoping
 from tests.consent.conftest import World, publish_terms, world  # noqa: F401  (fixture)
 
@@ -77,7 +77,7 @@ def test_an_owner_signs_and_withdraws_through_the_pages(
 
     expect(phone.locator("h1")).to_contain_text("Tanda terima persetujuan")
     record = ConsentRecord.objects.get(kind=RecordKind.AGREEMENT)
-    expect(phone.locator("dl.receipt")).to_contain_text(record.terms_sha256)
+    expect(phone.locator("details.technical")).to_contain_text(record.terms_sha256)
     assert record.signature_image.startswith("data:image/png;base64,")
     assert record.cameras.first().scopes == "abd"
     assert set(scoping.cameras_visible_to(world.operator.user)) == set(world.cameras)
@@ -94,3 +94,37 @@ def test_an_owner_signs_and_withdraws_through_the_pages(
     assert not scoping.cameras_visible_to(world.operator.user).exists()
     assert not scoping.cameras_visible_to(world.analyst.user).exists()
     assert chain_verify().ok
+
+
+def test_a_business_signs_through_its_own_authorised_signatory(
+    live_server,
+    phone,
+    shot,
+    world: World,  # noqa: F811
+):
+    """Issue 15 item 3: a company's director signs for it, without the estate wording."""
+    world.owner.kind = OwnerKind.BUSINESS
+    world.owner.is_organisation = True
+    world.owner.save()
+    sign_in(phone, live_server, world.admin)
+    phone.goto(live_server.url + f"/persetujuan/pemilik/{world.owner.pk}/tanda-tangan/")
+
+    capacity = phone.get_by_label("Saya menandatangani sebagai")
+    expect(capacity).to_have_value(SignerCapacity.SIGNATORY)
+    phone.get_by_label("Nama lengkap").fill("Budi Santoso")
+    phone.get_by_label("Saya telah membaca syarat").check()
+    phone.get_by_role("button", name="Tanda tangani").click()
+    # no position: a clear error, nothing signed, the choice kept
+    expect(phone.get_by_text("Tuliskan jabatan Anda")).to_be_visible()
+    expect(capacity).to_have_value(SignerCapacity.SIGNATORY)
+    assert not ConsentRecord.objects.exists()
+
+    phone.get_by_label("Jabatan atau pernyataan kewenangan").fill("Direktur")
+    phone.get_by_label("Saya telah membaca syarat").check()
+    shot(phone, "consent-sign-business")
+    phone.get_by_role("button", name="Tanda tangani").click()
+
+    expect(phone.locator("h1")).to_contain_text("Tanda terima persetujuan")
+    expect(phone.locator("dl.receipt").first).to_contain_text("Direktur")
+    record = ConsentRecord.objects.get()
+    assert (record.capacity, record.authority_statement) == (SignerCapacity.SIGNATORY, "Direktur")

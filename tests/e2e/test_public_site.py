@@ -9,6 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from cms.services import site_tree_ensure
+from consent.services import terms_draft_create, terms_publish
 from tests.cms.conftest import enrol_cameras
 from tests.e2e.conftest import only_live_server
 from tests.factories import PoliceUnitFactory, ProgramFactory, region_tree
@@ -47,6 +48,7 @@ def public_site():
     )
     enrol_cameras(program=program, village=other_village, states={"stickered": 50, "checked": 10})
     site_tree_ensure()
+    terms_publish(terms=terms_draft_create())
     return program
 
 
@@ -66,15 +68,31 @@ def test_a_visitor_follows_a_program_from_home_to_the_map(live_server, phone, sh
     expect(phone.locator(".stages li")).to_have_count(5)
     shot(phone, "public-program")
 
+    # The language list switches as soon as a language is picked (no button to find).
+    expect(phone.get_by_role("button", name="Ganti")).to_be_hidden()
     phone.locator("#lang-select").select_option("en")
-    phone.get_by_role("button", name="Ganti").click()
     expect(phone).to_have_url(live_server.url + "/en/program/mataraksa/")
     expect(phone.locator("html")).to_have_attribute("lang", "en")
     expect(phone.locator(".progress-count")).to_contain_text("350 / 1,000")
+    # The page itself is the English translation: its FAQ is in English too.
+    expect(phone.get_by_text("Does it cost anything?")).to_be_visible()
+    expect(phone.get_by_text("Apakah ada biayanya?")).to_have_count(0)
     shot(phone, "public-program-en")
 
+    # What police can see is public, before any sign-up, and stays in English.
+    phone.locator(".learn-more").get_by_role(
+        "link", name=re.compile("What the police can see")
+    ).click()
+    expect(phone).to_have_url(live_server.url + "/en/persetujuan/izin-berbagi/")
+    expect(phone.locator(".scope-list dt")).to_have_count(5)
+    shot(phone, "public-scopes-en")
+    phone.locator(".site-footer").get_by_role("link", name="Privacy notice").click()
+    expect(phone).to_have_url(live_server.url + "/en/privasi/")
+    expect(phone.get_by_text("What data we keep")).to_be_visible()
+    phone.go_back()
+    phone.go_back()
+
     phone.locator("#lang-select").select_option("id")
-    phone.get_by_role("button", name=re.compile("Ganti|Change")).click()
     expect(phone).to_have_url(live_server.url + "/program/mataraksa/")
     expect(phone.locator("html")).to_have_attribute("lang", "id")
     phone.get_by_role("link", name=re.compile("peta sebaran", re.IGNORECASE)).click()

@@ -46,6 +46,11 @@ class FakeGraph:
     requests: list[tuple[str, str]] = field(default_factory=list)
     lock: threading.Lock = field(default_factory=threading.Lock)
     _ids: Iterator[int] = field(default_factory=lambda: itertools.count(1))
+    # When set, every accepted message is followed by a signed "sent" status webhook
+    # posted there (as Meta does), from a background thread.
+    status_webhook_url: str = ""
+    webhook_errors: int = 0
+    webhook_answers: list[int | str] = field(default_factory=list)
 
     # --- scripting --------------------------------------------------------------------
     def fail(self, code: int, http: int = 400) -> None:
@@ -147,6 +152,7 @@ class FakeGraph:
 def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        disable_nagle_algorithm = True  # headers and body are written apart
 
         def log_message(self, *args: Any) -> None:
             return None
@@ -247,6 +253,8 @@ def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             }
             with fake.lock:
                 fake.sent.append(record)
+            if fake.status_webhook_url:
+                threading.Thread(target=_post_status, args=(fake, record), daemon=True).start()
             if kind == "delay":
                 time.sleep(arg)
             self._answer(
@@ -259,6 +267,17 @@ def _handler(fake: FakeGraph) -> type[BaseHTTPRequestHandler]:
             )
 
     return Handler
+
+
+def _post_status(fake: FakeGraph, record: dict[str, Any]) -> None:
+    try:
+        response = fake.post(fake.status_webhook_url, fake.status_payload(record, "sent"))
+        if response.status_code != 200:
+            fake.webhook_errors += 1
+            fake.webhook_answers.append(response.status_code)
+    except httpx.HTTPError as exc:
+        fake.webhook_errors += 1
+        fake.webhook_answers.append(type(exc).__name__)
 
 
 def start_fake_graph() -> tuple[FakeGraph, ThreadingHTTPServer]:

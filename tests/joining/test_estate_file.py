@@ -187,3 +187,18 @@ def test_an_xlsx_zip_bomb_is_refused_without_expanding_it():
     assert len(data) < 2 * 1024 * 1024
     with pytest.raises(FileUnusable, match="terlalu besar"):
         list(file_rows(data))
+
+
+def test_both_templates_read_back_with_their_example_row():
+    from joining.estate_import import template_csv, template_xlsx
+
+    area = Area("Mataraksa", [Village(7, "36.03.01.1001", -6.2341, 106.5512)])
+    for data in (template_csv(), template_xlsx()):
+        parsed = parse(data, area)
+        assert parsed.errors == []
+        (example,) = parsed.rows
+        assert (example.site_ref, example.direction, example.contact_phone) == (
+            "Blok A1 No. 7",
+            45,
+            "+6281234567890",
+        )

@@ -17,7 +17,7 @@ from django.utils import timezone
 from joining import estate_import
 from joining.models import ImportJob, ImportStatus
 from owners.models import Camera, Enrolment, EnrolmentState, Recorder, Site
-from portal import periodic
+from portal import inflight
 from tests.factories import OwnerFactory, UserFactory
 from tests.joining.estate_helpers import csv_bytes, estate_program, row
 
@@ -174,7 +174,7 @@ def test_a_job_whose_worker_died_is_reaped_as_failed_and_can_run_again(
         user=manager,
         filename="a.csv",
         file_sha256="x",
-        payload=estate_import._payload(csv_bytes([row(0)])),
+        payload=estate_import.payload_encrypt(csv_bytes([row(0)])),
         status=ImportStatus.APPLYING,
         deadline=timezone.now() - dt.timedelta(seconds=1),
     )
@@ -187,9 +187,20 @@ def test_a_job_whose_worker_died_is_reaped_as_failed_and_can_run_again(
     assert job.status == ImportStatus.PREVIEW  # the immediate engine ran the preview
 
 
-def test_the_reaper_is_registered_as_periodic_work():
-    names = [p.name for p in periodic.periodic_tasks()]
-    assert "joining.reap_import_jobs" in names
+def test_the_lost_work_reaper_reaps_import_jobs(estate):
+    owner, _manager, program = estate
+    assert "joining.import" in [kind.name for kind in inflight.kinds()]
+    ImportJob.objects.create(
+        owner=owner,
+        program=program,
+        filename="a.csv",
+        file_sha256="x",
+        status=ImportStatus.PARSING,
+        deadline=timezone.now() - dt.timedelta(seconds=1),
+    )
+    reports = {r.name: r for r in inflight.reap_all()}
+    assert reports["joining.import"].lost == 1
+    assert ImportJob.objects.get().status == ImportStatus.FAILED
 
 
 def test_the_error_report_has_the_rows_an_error_column_no_passwords_and_no_formulas(

@@ -328,3 +328,31 @@ def test_the_cameras_step_prefills_only_the_channels_the_recorder_reported(
     formset = response.context["formset"]
     assert formset.initial_form_count() == rows
     assert [f.initial["channel"] for f in formset.forms[:rows]] == list(range(1, rows + 1))
+
+
+def test_a_manager_of_an_owner_adds_the_site_to_it_instead_of_a_new_owner(client, program):
+    from owners.models import Owner
+    from tests.factories import OwnerFactory
+
+    manager = UserFactory()
+    estate = OwnerFactory(kind="estate", name="Perumahan Griya Curug", member=manager)
+    client.force_login(manager)
+    draft = start(client, program)
+    page = client.get(step_url(draft, "site")).content.decode()
+    assert "Tambahkan ke pemilik" in page and "Perumahan Griya Curug" in page
+    site = {k: v for k, v in SITE.items() if not k.startswith("owner_")}
+    response = client.post(step_url(draft, "site"), {**site, "existing_owner": estate.pk})
+    assert response.status_code == 302
+    draft.refresh_from_db()
+    assert draft.owner == estate and Owner.objects.count() == 1
+    assert Owner.objects.get().name == "Perumahan Griya Curug"
+
+
+def test_an_owner_the_user_does_not_administer_cannot_be_chosen(client, program, resident):
+    from tests.factories import OwnerFactory
+
+    OwnerFactory(member=resident)
+    other = OwnerFactory(member=UserFactory())
+    draft = start(client, program)
+    response = client.post(step_url(draft, "site"), {**SITE, "existing_owner": other.pk})
+    assert response.status_code == 400

@@ -70,8 +70,14 @@ def test_statuses_move_forward_only_and_duplicates_are_ignored(client, graph_api
         enrolment_transition(enrolment=e, to_state=EnrolmentState.SUBMITTED, actor=None)
     cycle()
     sent = graph_api.sent[0]
-    for status in ("read", "delivered", "delivered", "sent"):
-        assert post(client, graph_api, graph_api.status_payload(sent, status)).status_code == 200
+    delivered = graph_api.status_payload(sent, "delivered")
+    for payload in (
+        graph_api.status_payload(sent, "read"),
+        delivered,
+        delivered,  # Meta redelivers the same body
+        graph_api.status_payload(sent, "sent"),
+    ):
+        assert post(client, graph_api, payload).status_code == 200
     message = Message.objects.get()
     assert message.status == MessageStatus.READ
     assert StatusEvent.objects.filter(wamid=sent["wamid"]).count() == 3

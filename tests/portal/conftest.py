@@ -153,7 +153,9 @@ def wait_until(
         time.sleep(0.05)
 
 
-def wait_for_status(result: TaskResult, statuses: set[str], *, worker: Worker) -> TaskResult:
+def wait_for_status(
+    result: TaskResult, statuses: set[str], *, worker: Worker, timeout: float = 60
+) -> TaskResult:
     def reached() -> bool:
         try:
             result.refresh()
@@ -161,7 +163,7 @@ def wait_for_status(result: TaskResult, statuses: set[str], *, worker: Worker) -
             return False
         return result.status in statuses
 
-    wait_until(reached, worker=worker)
+    wait_until(reached, worker=worker, timeout=timeout)
     return result
 
 

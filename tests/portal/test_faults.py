@@ -68,6 +68,9 @@ pytestmark = [
 ]
 
 FINISHED = {TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED}
+# Seconds to wait for a condition: workers restart and probe workers start cold on a
+# loaded machine; a wait ends as soon as its condition holds.
+PATIENCE = 240
 # Short probes against a silent peer (a few seconds each), so a run can be cut off.
 QUICK_PROBES = {
     "CONNECTIVITY_STEP_TIMEOUT": "2",
@@ -82,7 +85,7 @@ def silent_recorder(fault_peers):
     return RecorderFactory(host="127.0.0.1", onvif_enabled=False, rtsp_port=fault_peers["silent"])
 
 
-def wait_for_check(check: Check, statuses: set[str], *, worker: Worker, timeout: float = 120):
+def wait_for_check(check: Check, statuses: set[str], *, worker: Worker, timeout: float = PATIENCE):
     def reached() -> bool:
         check.refresh_from_db()
         return check.status in statuses
@@ -169,7 +172,7 @@ class Cluster:
 def q2(database_proxy: TcpProxy, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Cluster]:
     cluster = Cluster(
         subprocess_env(
-            TASK_ENGINE="q2", Q2_TIMEOUT="12", Q2_RETRY="15", **QUICK_PROBES,
+            TASK_ENGINE="q2", Q2_TIMEOUT="30", Q2_RETRY="35", **QUICK_PROBES,
             **through(database_proxy),
         ),
         tmp_path_factory.mktemp("qcluster") / "qcluster.log",
@@ -206,7 +209,7 @@ def web(
         tmp_path_factory.mktemp("web") / "gunicorn.log",
     )  # fmt: skip
     base = f"http://127.0.0.1:{port}"
-    wait_until(lambda: fetch(f"{base}/healthz"), worker=server)
+    wait_until(lambda: fetch(f"{base}/healthz"), worker=server, timeout=PATIENCE)
     yield server, base
     server.stop()
 
@@ -248,12 +251,14 @@ def test_a_check_whose_celery_worker_is_killed_mid_probe_runs_again_and_finishes
     check = Check.objects.create(recorder=silent_recorder)
     result = connectivity_services.run_check.using(queue_name=celery.queue).enqueue(check.pk)
     wait_for_check(check, {CheckStatus.RUNNING}, worker=celery)
-    busy = wait_until(lambda: process_running_probes(celery.process.pid), worker=celery)
+    busy = wait_until(
+        lambda: process_running_probes(celery.process.pid), worker=celery, timeout=PATIENCE
+    )
 
     kill(busy)  # the pool process running the probe: SIGKILL, as the OOM killer does
 
     wait_for_check(check, {CheckStatus.FINISHED}, worker=celery)
-    wait_for_status(result, FINISHED, worker=celery)
+    wait_for_status(result, FINISHED, worker=celery, timeout=PATIENCE)
     assert result.status == TaskResultStatus.SUCCESSFUL  # the re-delivered run
     assert check.result_code not in ("", LOST)  # a real outcome of the probe
     assert not alive(busy)
@@ -264,17 +269,33 @@ def test_a_check_whose_django_q2_cluster_is_killed_mid_probe_runs_again_and_fini
 ):
     check = Check.objects.create(recorder=silent_recorder)
     result = connectivity_services.run_check.enqueue(check.pk)
-    wait_for_check(check, {CheckStatus.RUNNING}, worker=q2.worker)
+    wait_for_check(check, {CheckStatus.RUNNING}, worker=q2.worker, timeout=PATIENCE)
 
     q2.kill()  # the whole cluster at once (a machine restart): no result can be saved
     check.refresh_from_db()
     assert check.status == CheckStatus.RUNNING  # what a dead worker leaves behind
     q2.restart()
 
-    wait_for_check(check, {CheckStatus.FINISHED}, worker=q2.worker)
-    wait_for_status(result, FINISHED, worker=q2.worker)
+    wait_for_check(check, {CheckStatus.FINISHED}, worker=q2.worker, timeout=PATIENCE)
+    wait_for_status(result, FINISHED, worker=q2.worker, timeout=PATIENCE)
     assert result.status == TaskResultStatus.SUCCESSFUL  # delivered again after Q2_RETRY
     assert check.result_code not in ("", LOST)
+
+
+def test_django_q2_never_runs_an_at_most_once_task_twice(on_q2, q2, tmp_path):
+    runs = tmp_path / "once.pids"
+    result = note_pid_and_wait_once.enqueue(str(runs), str(tmp_path / "never-released"))
+    wait_until(
+        lambda: runs.exists() and runs.read_text().strip(), worker=q2.worker, timeout=PATIENCE
+    )
+
+    q2.kill()  # django-q2 has not acknowledged it: the restarted cluster gets it again
+    q2.restart()
+
+    wait_for_status(result, FINISHED, worker=q2.worker, timeout=PATIENCE)
+    assert result.status == TaskResultStatus.FAILED
+    assert result.errors[0].exception_class_path == "portal.task_runner.WorkerLost"
+    assert len(runs.read_text().split()) == 1  # reported failed, never run twice
 
 
 def test_celery_runs_an_idempotent_task_again_but_never_an_at_most_once_task(
@@ -285,12 +306,22 @@ def test_celery_runs_an_idempotent_task_again_but_never_an_at_most_once_task(
     for task in (note_pid_and_wait, note_pid_and_wait_once):
         runs = tmp_path / f"{task.name}.pids"
         result = task.using(queue_name=celery.queue).enqueue(str(runs), str(release))
-        pid = int(wait_until(lambda runs=runs: runs.exists() and runs.read_text().split()[0]))
+        pid = int(
+            wait_until(
+                lambda runs=runs: runs.exists() and runs.read_text().split()[0],
+                worker=celery,
+                timeout=PATIENCE,
+            )
+        )
         kill(pid)
         if task is note_pid_and_wait:
-            wait_until(lambda runs=runs: len(runs.read_text().split()) >= 2, worker=celery)
+            wait_until(
+                lambda runs=runs: len(runs.read_text().split()) >= 2,
+                worker=celery,
+                timeout=PATIENCE,
+            )
             release.touch()
-        wait_for_status(result, FINISHED, worker=celery)
+        wait_for_status(result, FINISHED, worker=celery, timeout=PATIENCE)
         release.unlink(missing_ok=True)
         outcomes[task.name] = (result.status, len(runs.read_text().split()))
 
@@ -316,7 +347,9 @@ def test_the_web_answers_503_while_postgresql_is_down_and_recovers_on_its_own(we
         health = fetch(f"{base}/healthz")
     finally:
         database_proxy.restore()
-    after = wait_until(lambda: (r := fetch(page)) and r[0] != 503 and r, worker=server)
+    after = wait_until(
+        lambda: (r := fetch(page)) and r[0] != 503 and r, worker=server, timeout=PATIENCE
+    )
     health_after = fetch(f"{base}/healthz")
 
     status, headers, body = down
@@ -339,7 +372,7 @@ def test_workers_of_both_engines_recover_when_postgresql_comes_back(
         name = f"visit-{uuid.uuid4().hex}"
         worker = celery if using else q2.worker
         result = record_visit.using(**using).enqueue(name)
-        wait_for_status(result, FINISHED, worker=worker)
+        wait_for_status(result, FINISHED, worker=worker, timeout=PATIENCE)
         assert result.status == TaskResultStatus.SUCCESSFUL, result.errors
         assert Group.objects.filter(name=name).exists()
 
