@@ -8,8 +8,11 @@ program, village and state) and ``EnrolmentWeekRollup`` (per program, village
 and week, cameras that began or stopped counting), with an atomic upsert, so
 two officers moving enrolments at once never lose a count.
 
-Writes that bypass model signals (``bulk_create`` in the demo seed, raw SQL, a
-site moved to another village) are repaired by ``rollups_rebuild``, which
+Drafts bulk-inserted without signals (the estate import's ``COPY``) leave the
+draft count low, but every later move is a transition, so every state a page
+shows stays exact; no page shows drafts. Other writes that bypass model signals
+(``bulk_create`` in the demo seed, raw SQL, a site moved to another village)
+are repaired by ``rollups_rebuild``, which
 recounts everything in one transaction: ``seed_demo`` calls it, and so does the
 nightly periodic task and ``manage.py police_rollups --rebuild``.
 """

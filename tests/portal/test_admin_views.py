@@ -18,6 +18,7 @@ from django.contrib.auth.models import Permission
 from django.urls import get_resolver, reverse
 from wagtail.admin.viewsets import viewsets as registry
 
+from police.models import UnitLevel, UnitTarget
 from portal.admin_scoping import ScopedModelViewSet
 from tests.conftest import give_totp
 from tests.factories import (
@@ -60,7 +61,9 @@ def world():
         longitude=Decimal("106.5"),
     )
     camera = CameraFactory(recorder=RecorderFactory(site=site))
-    ProgramFactory(unit=unit)
+    program = ProgramFactory(unit=unit)
+    polsek = PoliceUnitFactory(name="Polsek Cikupa", level=UnitLevel.POLSEK, parent=unit)
+    UnitTarget.objects.create(program=program, unit=polsek, target=250)
     OfficerFactory(unit=unit)
     other_site = SiteFactory(owner=OwnerFactory(member=UserFactory()), village=village)
     other_camera = CameraFactory(recorder=RecorderFactory(site=other_site))
