@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template import loader
 from django.urls import reverse
+from django.utils import translation
 from django.views import defaults
 
 #: seconds a client (or a load balancer) should wait before trying again
@@ -23,7 +24,10 @@ def admin_login(request: HttpRequest) -> HttpResponse:
     the sign-in page; they now get a page in the site's language that says so.
     """
     if request.user.is_authenticated:
-        return render(request, "403_admin.html", status=403)
+        # /admin/ has no language prefix: answer in the language the person chose on
+        # the site (its cookie), not always in the default one.
+        with translation.override(translation.get_language_from_request(request)):
+            return render(request, "403_admin.html", status=403)
     return redirect_to_login(request.GET.get("next", "/admin/"), reverse("account_login"))
 
 
