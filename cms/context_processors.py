@@ -4,20 +4,23 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.cache import cache
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils.functional import SimpleLazyObject
+from django.utils.translation import get_language
 
 from cms.models import FaqPage, StandardPage, localized_url, source_locale
+from cms.page_cache import page_cache_seconds, stamp_and_version
 
 PRIVACY_SLUG = "privasi"
 
 
-def _links(request: HttpRequest) -> dict[str, str]:
+def _lookup() -> dict[str, str]:
     links = {"scopes": reverse("consent:scopes")}
     faq = FaqPage.objects.live().public().filter(locale=source_locale()).first()
     if faq is not None:
-        links["faq"] = localized_url(faq, request)
+        links["faq"] = localized_url(faq)
     privacy = (
         StandardPage.objects.live()
         .public()
@@ -25,10 +28,25 @@ def _links(request: HttpRequest) -> dict[str, str]:
         .first()
     )
     if privacy is not None:
-        links["privacy"] = localized_url(privacy, request)
+        links["privacy"] = localized_url(privacy)
+    return links
+
+
+def _links() -> dict[str, str]:
+    """The links in the active language, kept in the shared cache.
+
+    The key holds the content version, which changes whenever a page is saved,
+    published, moved or deleted (``cms.page_cache``): the lookup (a handful of
+    Wagtail queries) runs once per language and change, not on every page.
+    """
+    key = f"cms:public-links:{get_language() or ''}:{stamp_and_version()[1]}"
+    links: dict[str, str] | None = cache.get(key)
+    if links is None:
+        links = _lookup()
+        cache.set(key, links, page_cache_seconds())
     return links
 
 
 def public_links(request: HttpRequest) -> dict[str, Any]:
     """``public_links.faq``, ``.privacy`` and ``.scopes``, looked up only when used."""
-    return {"public_links": SimpleLazyObject(lambda: _links(request))}
+    return {"public_links": SimpleLazyObject(_links)}
