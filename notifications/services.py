@@ -1041,3 +1041,27 @@ def templates_sync(*, languages: Iterable[str]) -> dict[str, list[str]]:
                 defaults={"meta_id": meta_id, "status": status},
             )
     return result
+
+
+def message_bodies_purge(*, now: Any = None) -> int:
+    """Erase what WhatsApp messages said once ``WHATSAPP_BODY_RETENTION_DAYS`` have passed.
+
+    Sent and received texts, template parameters and raw webhook bodies are
+    personal data with a retention period like snapshots and photos. What stays
+    is the delivery record (who, which template, when, status), which the admin's
+    outbox and "Data saya" still show. Messages still in flight keep their text.
+    Returns how many items were erased.
+    """
+    now = now or timezone.now()
+    cutoff = now - timedelta(days=settings.WHATSAPP_BODY_RETENTION_DAYS)
+    erased = (
+        Message.objects.filter(created_at__lt=cutoff)
+        .exclude(status__in=list(OPEN))
+        .exclude(text="", params=[])
+        .update(text="", params=[])
+    )
+    erased += InboundMessage.objects.filter(received_at__lt=cutoff).exclude(text="").update(text="")
+    erased += WebhookPayload.objects.filter(
+        received_at__lt=cutoff, processed_at__isnull=False
+    ).delete()[0]
+    return erased

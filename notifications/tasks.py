@@ -6,6 +6,7 @@ import datetime as dt
 
 from django.tasks import task
 
+from consent.services import retention_purge_record
 from notifications import selectors, services
 from portal import inflight, periodic
 
@@ -38,8 +39,21 @@ def whatsapp_daily_digest() -> int:
     return services.digests_collect()
 
 
+@task()
+def purge_message_bodies() -> int:
+    """Daily: erase message texts past ``WHATSAPP_BODY_RETENTION_DAYS`` (a retention record)."""
+    purged = services.message_bodies_purge()
+    retention_purge_record(kind="whatsapp_message_body", purged=purged)
+    return purged
+
+
 periodic.register(
     whatsapp_cycle, schedule=periodic.Every(minutes=1), name="notifications.whatsapp_cycle"
+)
+periodic.register(
+    purge_message_bodies,
+    schedule=periodic.DailyAt(hour=3, minute=40),
+    name="notifications.purge_message_bodies",
 )
 periodic.register(
     whatsapp_daily_digest,

@@ -459,6 +459,9 @@ WHATSAPP_MAX_ATTEMPTS = env_int("WHATSAPP_MAX_ATTEMPTS", 5)
 # A message not sent within this many seconds of its creation is failed (reaped).
 WHATSAPP_MESSAGE_DEADLINE = env_int("WHATSAPP_MESSAGE_DEADLINE", 24 * 3600)
 WHATSAPP_WEBHOOK_MAX_BYTES = env_int("WHATSAPP_WEBHOOK_MAX_BYTES", 1024 * 1024)
+# Days after which message texts and parameters, received texts and raw webhook
+# bodies are erased by the daily retention job (the delivery record stays).
+WHATSAPP_BODY_RETENTION_DAYS = env_int("WHATSAPP_BODY_RETENTION_DAYS", 90)
 
 # --- security ---------------------------------------------------------------
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
