@@ -48,10 +48,10 @@ from bench.web_bench import (
     ROOT,
     Result,
     bench_env,
+    connection_loop,
     ensure_database,
     free_port,
     manage,
-    read_response,
     wait_for,
 )
 
@@ -115,35 +115,6 @@ def django_output(env: dict[str, str], script: str) -> str:
     return out.stdout.strip().splitlines()[-1]
 
 
-async def connection_loop(
-    host: str, port: int, path: str, cookie: str, deadline: float, record: bool, result: Result
-) -> None:
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: police_bench\r\n"
-        f"Accept: text/html\r\nCookie: {cookie}\r\nConnection: keep-alive\r\n\r\n"
-    ).encode()
-    reader, writer = await asyncio.open_connection(host, port)
-    try:
-        while time.perf_counter() < deadline:
-            started = time.perf_counter()
-            writer.write(request)
-            try:
-                status = await read_response(reader)
-            except (asyncio.IncompleteReadError, ConnectionError):
-                writer.close()
-                reader, writer = await asyncio.open_connection(host, port)
-                result.errors += record
-                continue
-            if record:
-                result.latencies_ms.append((time.perf_counter() - started) * 1000)
-                if status == 200:
-                    result.requests += 1
-                else:
-                    result.errors += 1
-    finally:
-        writer.close()
-
-
 async def drive(
     name: str, url: str, cookie: str, connections: int, warmup: float, seconds: float
 ) -> Result:
@@ -153,7 +124,7 @@ async def drive(
     scratch = Result(name, 0, 0, 0.0, [])
     await asyncio.gather(
         *(
-            connection_loop(host, port, path, cookie, time.perf_counter() + warmup, False, scratch)
+            connection_loop(host, port, path, time.perf_counter() + warmup, False, scratch, cookie)
             for _ in range(connections)
         )
     )
@@ -161,7 +132,7 @@ async def drive(
     started = time.perf_counter()
     await asyncio.gather(
         *(
-            connection_loop(host, port, path, cookie, started + seconds, True, result)
+            connection_loop(host, port, path, started + seconds, True, result, cookie)
             for _ in range(connections)
         )
     )

@@ -85,11 +85,19 @@ async def read_response(reader: asyncio.StreamReader) -> int:
 
 
 async def connection_loop(
-    host: str, port: int, path: str, deadline: float, record: bool, result: Result
+    host: str,
+    port: int,
+    path: str,
+    deadline: float,
+    record: bool,
+    result: Result,
+    cookie: str = "",
 ) -> None:
+    """One keep-alive connection sending GET ``path`` until ``deadline`` (with ``cookie``)."""
+    cookie_header = f"Cookie: {cookie}\r\n" if cookie else ""
     request = (
         f"GET {path} HTTP/1.1\r\nHost: {host}:{port}\r\nUser-Agent: web_bench\r\n"
-        "Accept: text/html\r\nConnection: keep-alive\r\n\r\n"
+        f"Accept: text/html\r\n{cookie_header}Connection: keep-alive\r\n\r\n"
     ).encode()
     reader, writer = await asyncio.open_connection(host, port)
     try:
