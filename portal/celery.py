@@ -136,6 +136,19 @@ RUN_ONCE_TASK_NAME = "portal.run_django_task_once"
 RUN_TASK_NAMES = frozenset({RUN_TASK_NAME, RUN_ONCE_TASK_NAME})
 
 
+def _run(
+    task: Task, module_path: str, args: list[Any], kwargs: dict[str, Any], backend_alias: str
+) -> dict[str, Any]:
+    # The one body of both Celery tasks below; they differ only in when they are acked.
+    return task_runner.run(
+        module_path=module_path,
+        args=list(args),
+        kwargs=dict(kwargs),
+        result_id=task.request.id,
+        backend_alias=backend_alias,
+    )
+
+
 # At least once (the default): the message is acknowledged after the task ran, and
 # put back when the worker process running it dies (SIGKILL, out of memory), so
 # another worker runs it again. The tasks sent this way are idempotent
@@ -148,13 +161,7 @@ def run_django_task(
     kwargs: dict[str, Any],
     backend_alias: str = "default",
 ) -> dict[str, Any]:
-    return task_runner.run(
-        module_path=module_path,
-        args=list(args),
-        kwargs=dict(kwargs),
-        result_id=self.request.id,
-        backend_alias=backend_alias,
-    )
+    return _run(self, module_path, args, kwargs, backend_alias)
 
 
 # At most once: acknowledged before it runs, for the tasks declared with
@@ -168,13 +175,7 @@ def run_django_task_once(
     kwargs: dict[str, Any],
     backend_alias: str = "default",
 ) -> dict[str, Any]:
-    return task_runner.run(
-        module_path=module_path,
-        args=list(args),
-        kwargs=dict(kwargs),
-        result_id=self.request.id,
-        backend_alias=backend_alias,
-    )
+    return _run(self, module_path, args, kwargs, backend_alias)
 
 
 def celery_task_name(module_path: str) -> str:
