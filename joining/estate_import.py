@@ -23,16 +23,17 @@ import io
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 from django.conf import settings
 from django.db import DatabaseError, IntegrityError, connection, models, transaction
-from django.tasks import task
+from django.tasks import Task, task
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from connectivity.brands import brand_profile
-from joining import estate_file
+from joining import estate_file, estate_selectors
 from joining.estate_file import COLUMNS, EXAMPLE_ROW, Area, FileUnusable, Row, Village
 from joining.models import OPEN_STATES, ImportJob, ImportStatus
 from owners import selectors as owner_selectors
@@ -500,8 +501,45 @@ def import_job_create(
             payload=payload_encrypt(data),
             deadline=_deadline(settings.ESTATE_IMPORT_DEADLINE_SECONDS),
         )
-        transaction.on_commit(lambda: import_preview.enqueue(job.pk))
+        transaction.on_commit(partial(import_job_hand_over, job_id=job.pk))
     return job
+
+
+def import_job_hand_over(*, job_id: int) -> bool:
+    """Queue the task of the job's current step (recorded already); False if the
+    broker is down.
+
+    The job is a row before this runs, so an unreachable broker (Redis restarting
+    under Celery) loses nothing: the upload or the confirmation succeeds, the job
+    waits without a task id, and the reaper's sweep (``import_jobs_sweep``) hands it
+    over once the broker answers. A step handed over twice runs once: each step
+    claims the job by its state first.
+    """
+    job = ImportJob.objects.filter(pk=job_id).only("status").first()
+    if job is None or job.status not in STEP_TASKS:
+        return True
+    try:
+        task_id = STEP_TASKS[job.status].enqueue(job_id).id
+    except Exception:  # each broker raises its own errors (kombu, redis, OSError)
+        logger.warning(
+            "task engine unreachable: import job %s waits for the sweep", job_id, exc_info=True
+        )
+        return False
+    ImportJob.objects.filter(pk=job_id, status=job.status, task_id="").update(task_id=task_id[:64])
+    return True
+
+
+def import_jobs_sweep(*, now: dt.datetime | None = None) -> int:
+    """Hand to the engine the job steps recorded while its broker was down."""
+    now = now or timezone.now()
+    sent = 0
+    for job_id in (
+        estate_selectors.import_jobs_unsent(now).order_by("pk").values_list("pk", flat=True)
+    ):
+        if not import_job_hand_over(job_id=job_id):
+            break  # still down: the next pass tries again
+        sent += 1
+    return sent
 
 
 def _claim(job_id: int, from_status: str, to_status: str) -> ImportJob | None:
@@ -512,10 +550,11 @@ def _claim(job_id: int, from_status: str, to_status: str) -> ImportJob | None:
     return ImportJob.objects.filter(pk=job_id).first() if moved else None
 
 
-def _fail(job_id: int, message: str) -> None:
-    ImportJob.objects.filter(pk=job_id).update(
-        status=ImportStatus.FAILED, message=message, finished_at=timezone.now()
-    )
+def _fail(job_id: int, message: str, *, only_if: str = "") -> None:
+    jobs = ImportJob.objects.filter(pk=job_id)
+    if only_if:  # a duplicate run may not fail a job its twin applied
+        jobs = jobs.filter(status=only_if)
+    jobs.update(status=ImportStatus.FAILED, message=message, finished_at=timezone.now())
 
 
 def import_job_preview(*, job_id: int) -> ImportJob | None:
@@ -560,10 +599,11 @@ def import_job_confirm(*, job: ImportJob, skip_invalid: bool) -> ImportJob:
         moved = ImportJob.objects.filter(pk=job.pk, status=ImportStatus.PREVIEW).update(
             status=ImportStatus.APPLYING,
             skip_invalid=skip_invalid,
+            task_id="",
             deadline=_deadline(settings.ESTATE_IMPORT_DEADLINE_SECONDS),
         )
         if moved:
-            transaction.on_commit(lambda: import_apply.enqueue(job.pk))
+            transaction.on_commit(partial(import_job_hand_over, job_id=job.pk))
     job.refresh_from_db()
     return job
 
@@ -595,10 +635,14 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
             in_transaction=mark_applied,
         )
     except ImportBusy:
-        _fail(job.pk, busy_message())
+        _fail(job.pk, busy_message(), only_if=ImportStatus.APPLYING)
     except Exception:
         logger.exception("import job %s failed", job.pk)
-        _fail(job.pk, _("Impor gagal; tidak ada yang tersimpan. Coba lagi."))
+        _fail(
+            job.pk,
+            _("Impor gagal; tidak ada yang tersimpan. Coba lagi."),
+            only_if=ImportStatus.APPLYING,
+        )
     else:
         if not result.written:
             # Rows are invalid (the file cannot have changed, so this is a stale confirm).
@@ -620,11 +664,12 @@ def import_job_retry(*, job: ImportJob) -> ImportJob:
                 status=ImportStatus.QUEUED,
                 message="",
                 finished_at=None,
+                task_id="",
                 deadline=_deadline(settings.ESTATE_IMPORT_DEADLINE_SECONDS),
             )
         )
         if moved:
-            transaction.on_commit(lambda: import_preview.enqueue(job.pk))
+            transaction.on_commit(partial(import_job_hand_over, job_id=job.pk))
     job.refresh_from_db()
     return job
 
@@ -660,6 +705,13 @@ def import_preview(job_id: int) -> None:
 @task()
 def import_apply(job_id: int) -> None:
     import_job_apply(job_id=job_id)
+
+
+#: the task that runs a job waiting in each state
+STEP_TASKS: dict[str, Task[[int], None]] = {
+    ImportStatus.QUEUED: import_preview,
+    ImportStatus.APPLYING: import_apply,
+}
 
 
 # --- files for people: template and error report ------------------------------------

@@ -6,11 +6,12 @@ import datetime as dt
 from collections import Counter
 from typing import Any
 
+from django.conf import settings
 from django.db.models import Q, QuerySet
 
 from connectivity.explanations import explain
 from connectivity.models import Check
-from joining.models import OPEN_STATES, ImportJob
+from joining.models import OPEN_STATES, ImportJob, ImportStatus
 from owners import selectors as owner_selectors
 from owners.models import Camera, Owner
 
@@ -103,6 +104,24 @@ def check_summary(*, latest: dict[int, Check]) -> dict[str, Any]:
 def import_jobs_in_flight(now: dt.datetime) -> QuerySet[ImportJob]:
     """Jobs in an open state within their deadline (``portal.inflight``)."""
     return ImportJob.objects.filter(status__in=OPEN_STATES, deadline__gte=now)
+
+
+#: a step recorded this long ago without a task id was not handed over by its request
+SEND_GRACE = dt.timedelta(seconds=30)
+
+
+def import_jobs_unsent(now: dt.datetime) -> QuerySet[ImportJob]:
+    """Jobs in flight whose queued step never reached the task engine (broker down).
+
+    A step is queued with a fresh deadline of ``ESTATE_IMPORT_DEADLINE_SECONDS``, so
+    its queueing time is that much before the deadline.
+    """
+    budget = dt.timedelta(seconds=settings.ESTATE_IMPORT_DEADLINE_SECONDS)
+    return import_jobs_in_flight(now).filter(
+        status__in=[ImportStatus.QUEUED, ImportStatus.APPLYING],
+        task_id="",
+        deadline__lte=now + budget - SEND_GRACE,
+    )
 
 
 def import_jobs_overdue(now: dt.datetime) -> QuerySet[ImportJob]:

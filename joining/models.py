@@ -51,6 +51,10 @@ class ImportJob(models.Model):
         _("status"), max_length=10, choices=ImportStatus.choices, default=ImportStatus.QUEUED
     )
     deadline = models.DateTimeField(_("batas waktu"))
+    #: the engine's id of the task that runs the job's current step; empty while the
+    #: step was recorded but not handed to the engine yet (its broker was down): the
+    #: reaper's sweep hands it over (``estate_import.import_jobs_sweep``)
+    task_id = models.CharField(max_length=64, blank=True, default="")
     rows_done = models.PositiveIntegerField(default=0)
     rows_total = models.PositiveIntegerField(default=0)
     summary = models.JSONField(default=dict, blank=True)

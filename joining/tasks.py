@@ -8,7 +8,12 @@ import datetime as dt
 
 from joining import estate_selectors
 from joining.estate_actions import run_estate_checks
-from joining.estate_import import import_apply, import_jobs_reap, import_preview
+from joining.estate_import import (
+    import_apply,
+    import_jobs_reap,
+    import_jobs_sweep,
+    import_preview,
+)
 from portal import inflight
 
 __all__ = ["import_apply", "import_preview", "run_estate_checks"]
@@ -16,6 +21,10 @@ __all__ = ["import_apply", "import_preview", "run_estate_checks"]
 
 def imports_reap(now: dt.datetime) -> inflight.Reaped:
     return inflight.Reaped(lost=import_jobs_reap(now=now))
+
+
+def imports_sweep(now: dt.datetime) -> int:
+    return import_jobs_sweep(now=now)
 
 
 # A job whose worker died is failed ("Impor terputus; jalankan lagi"), never left in
@@ -27,6 +36,7 @@ inflight.register(
         in_flight=estate_selectors.import_jobs_in_flight,
         overdue=estate_selectors.import_jobs_overdue,
         reap=imports_reap,
+        sweep=imports_sweep,
         requeue="nothing: the manager runs a lost import again (one transaction, idempotent)",
     )
 )

@@ -10,6 +10,7 @@ from io import StringIO
 
 import openpyxl
 import pytest
+from django.conf import settings
 from django.core.management import call_command
 from django.db import connection
 from django.utils import timezone
@@ -201,6 +202,63 @@ def test_the_lost_work_reaper_reaps_import_jobs(estate):
     reports = {r.name: r for r in inflight.reap_all()}
     assert reports["joining.import"].lost == 1
     assert ImportJob.objects.get().status == ImportStatus.FAILED
+
+
+def test_a_job_recorded_while_the_broker_was_down_is_handed_over_by_the_sweep(estate):
+    """The upload or confirmation stands without a task id; the reaper's sweep sends it
+    once the broker answers (the real broker outage: tests/portal/test_faults.py)."""
+    owner, manager, program = estate
+    budget = dt.timedelta(seconds=settings.ESTATE_IMPORT_DEADLINE_SECONDS)
+
+    def unsent(status: str, queued_ago: dt.timedelta, payload: bytes) -> ImportJob:
+        return ImportJob.objects.create(
+            owner=owner,
+            program=program,
+            user=manager,
+            filename="a.csv",
+            file_sha256="x",
+            payload=estate_import.payload_encrypt(payload),
+            status=status,
+            deadline=timezone.now() - queued_ago + budget,
+        )
+
+    upload = unsent(ImportStatus.QUEUED, dt.timedelta(minutes=1), csv_bytes([row(0)]))
+    confirmed = unsent(ImportStatus.APPLYING, dt.timedelta(minutes=1), csv_bytes([row(4)]))
+    young = unsent(ImportStatus.QUEUED, dt.timedelta(seconds=1), csv_bytes([row(8)]))
+
+    reports = {r.name: r for r in inflight.reap_all()}
+
+    assert reports["joining.import"].swept == 2
+    upload.refresh_from_db()
+    confirmed.refresh_from_db()
+    young.refresh_from_db()
+    assert upload.status == ImportStatus.PREVIEW  # the immediate engine ran each step
+    assert confirmed.status == ImportStatus.APPLIED
+    assert Camera.objects.filter(recorder__site__owner=owner).count() == 1
+    # still in the hands of the request that is sending it
+    assert (young.status, young.task_id) == (ImportStatus.QUEUED, "")
+    assert {r.name: r for r in inflight.reap_all()}["joining.import"].swept == 0
+
+
+def test_a_step_handed_over_twice_runs_once(estate, django_capture_on_commit_callbacks):
+    owner, manager, program = estate
+    with django_capture_on_commit_callbacks(execute=True):
+        job = estate_import.import_job_create(
+            owner=owner, program=program, user=manager, filename="a.csv", data=csv_bytes([row(0)])
+        )
+    job.refresh_from_db()
+    assert job.status == ImportStatus.PREVIEW
+    with django_capture_on_commit_callbacks(execute=True):
+        estate_import.import_job_confirm(job=job, skip_invalid=False)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.APPLIED
+
+    # a second delivery of the write (the sweep raced the request) changes nothing
+    estate_import.import_apply.enqueue(job.pk)
+    estate_import.import_preview.enqueue(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportStatus.APPLIED
+    assert Camera.objects.filter(recorder__site__owner=owner).count() == 1
 
 
 def test_the_error_report_has_the_rows_an_error_column_no_passwords_and_no_formulas(

@@ -38,12 +38,15 @@ from django.tasks import TaskResultStatus
 from connectivity import services as connectivity_services
 from connectivity.explanations import LOST
 from connectivity.models import Check, CheckStatus
+from joining.estate_selectors import SEND_GRACE
+from joining.models import ImportJob, ImportStatus
 from owners.models import MemberRole, Membership
 from portal.celery import RUN_TASK_NAME
 from portal.celery import app as celery_app
 from portal.tasks import reap_lost_work
-from tests.factories import RecorderFactory, UserFactory
+from tests.factories import OwnerFactory, RecorderFactory, UserFactory
 from tests.fakes.tcp_proxy import TcpProxy
+from tests.joining.estate_helpers import csv_bytes, estate_program, row
 from tests.portal.conftest import (
     BIN,
     CELERY_BACKEND,
@@ -454,3 +457,73 @@ def test_a_check_asked_for_while_redis_is_down_is_recorded_and_sent_when_it_retu
     wait_for_check(check, {CheckStatus.FINISHED}, worker=celery_on_private_redis)
     assert check.task_id
     assert check.result_code not in ("", LOST)
+
+
+def multipart(fields: dict[str, str], name: str, filename: str, data: bytes) -> tuple[bytes, str]:
+    boundary = uuid.uuid4().hex
+    parts = [
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{key}"\r\n\r\n{value}\r\n'.encode()
+        for key, value in fields.items()
+    ]
+    parts.append(
+        f'--{boundary}\r\nContent-Disposition: form-data; name="{name}"; filename="{filename}"\r\n'
+        "Content-Type: text/csv\r\n\r\n".encode()
+        + data
+        + b"\r\n"
+    )
+    return b"".join(parts) + f"--{boundary}--\r\n".encode(), (
+        f"multipart/form-data; boundary={boundary}"
+    )
+
+
+def test_an_import_uploaded_while_redis_is_down_is_kept_and_previewed_when_it_returns(
+    web, celery_on_private_redis, private_redis
+):
+    _, base = web
+    program = estate_program()
+    owner = OwnerFactory(name="Perumahan Griya Uji")
+    user = UserFactory()
+    Membership.objects.create(owner=owner, user=user, role=MemberRole.ADMIN)
+    cookies = urllib.request.HTTPCookieProcessor(login_cookie(user))
+    page = f"{base}/saya/perumahan/"
+    form = fetch(page, urllib.request.build_opener(cookies))
+    assert form is not None and form[0] == 200, form
+    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', form[2]).group(1)
+    body, content_type = multipart(
+        {"csrfmiddlewaretoken": token, "owner": str(owner.pk), "program": program.slug},
+        "file",
+        "rumah.csv",
+        csv_bytes([row(n) for n in range(8)]),
+    )
+
+    private_redis.stop()
+    try:
+        answer = fetch(
+            urllib.request.Request(page, data=body, headers={"Content-Type": content_type}),  # noqa: S310
+            urllib.request.build_opener(cookies, NoRedirect()),
+        )
+    finally:
+        private_redis.start()
+
+    assert answer is not None
+    assert answer[0] == 302, answer  # the manager is sent to the job's page, queued
+    job = ImportJob.objects.get(owner=owner)
+    assert answer[1]["Location"].endswith(f"/saya/perumahan/impor/{job.pk}/")
+    assert (job.status, job.task_id) == (ImportStatus.QUEUED, "")
+
+    # the sweep leaves younger jobs to the request that may still be sending them
+    ImportJob.objects.filter(pk=job.pk).update(deadline=job.deadline - SEND_GRACE)
+    with kombu.Connection(private_redis.url) as broker:
+        celery_app.send_task(
+            RUN_TASK_NAME,
+            args=[reap_lost_work.module_path, [], {}, "default"],
+            connection=broker,
+        )
+
+    def previewed() -> bool:
+        job.refresh_from_db()
+        return job.status == ImportStatus.PREVIEW
+
+    wait_until(previewed, worker=celery_on_private_redis, timeout=PATIENCE)
+    assert job.task_id
+    assert job.summary["created"] == 8
