@@ -153,6 +153,18 @@ def _run(
 # put back when the worker process running it dies (SIGKILL, out of memory), so
 # another worker runs it again. The tasks sent this way are idempotent
 # (``task_runner.at_most_once`` says why and lists the exceptions).
+#
+# A database that cannot be reached (PostgreSQL restarting) fails such a task with
+# an OperationalError or InterfaceError; being idempotent, it is sent again after
+# each of DATABASE_RETRY_DELAYS (about 3.5 minutes in all) before it is reported
+# failed. django-q2 needs no such rule: its broker is that database, so a task that
+# could not store its result is delivered again after Q2_RETRY.
+DATABASE_UNAVAILABLE = frozenset(
+    {"django.db.utils.OperationalError", "django.db.utils.InterfaceError"}
+)
+DATABASE_RETRY_DELAYS = (2, 4, 8, 16, 30, 30, 30, 30, 30, 30)
+
+
 @app.task(name=RUN_TASK_NAME, bind=True, acks_late=True, reject_on_worker_lost=True)
 def run_django_task(
     self: Task,
@@ -161,7 +173,15 @@ def run_django_task(
     kwargs: dict[str, Any],
     backend_alias: str = "default",
 ) -> dict[str, Any]:
-    return _run(self, module_path, args, kwargs, backend_alias)
+    try:
+        return _run(self, module_path, args, kwargs, backend_alias)
+    except task_runner.TaskFailed as failed:
+        retries = self.request.retries
+        if failed.exception_class_path in DATABASE_UNAVAILABLE and retries < len(
+            DATABASE_RETRY_DELAYS
+        ):
+            raise self.retry(countdown=DATABASE_RETRY_DELAYS[retries], exc=failed) from failed
+        raise
 
 
 # At most once: acknowledged before it runs, for the tasks declared with

@@ -7,8 +7,11 @@ and a broker that go away and come back. Real processes only (``engines`` marker
 - PostgreSQL going away (a TCP proxy that we cut and restore): the web answers 503
   with a clear page, ``/healthz`` says why, and both recover without a restart;
   so do the workers.
+- A PostgreSQL cluster of the test's own (``pg_ctl``) restarted under load on both
+  engines: every accepted task runs exactly once, no process is restarted.
 - Redis going away under Celery (a private ``redis-server`` we stop and start): a
-  check asked for meanwhile is recorded, and the sweep sends it once Redis is back.
+  check or an estate import asked for meanwhile is recorded, and the sweep sends it
+  once Redis is back.
 
 Starting a worker takes seconds on a loaded machine, so the processes are shared by
 the module where a test does not need its own: every worker reaches PostgreSQL
@@ -17,11 +20,13 @@ through one proxy, and the web server and its Celery worker use the private Redi
 
 from __future__ import annotations
 
+import contextlib
 import http.cookiejar
 import json
 import os
 import re
 import signal
+import subprocess
 import urllib.error
 import urllib.parse
 import urllib.request
@@ -51,6 +56,7 @@ from tests.portal.conftest import (
     BIN,
     CELERY_BACKEND,
     Q2_BACKEND,
+    ROOT,
     Worker,
     free_port,
     subprocess_env,
@@ -61,7 +67,13 @@ from tests.portal.conftest import (
     test_database_url as database_url,
 )
 from tests.portal.engine_tasks import note_pid_and_wait, note_pid_and_wait_once, record_visit
-from tests.portal.faults import PrivateRedis, alive, kill, process_running_probes
+from tests.portal.faults import (
+    PrivatePostgres,
+    PrivateRedis,
+    alive,
+    kill,
+    process_running_probes,
+)
 
 pytestmark = [
     pytest.mark.engines,
@@ -527,3 +539,124 @@ def test_an_import_uploaded_while_redis_is_down_is_kept_and_previewed_when_it_re
     wait_until(previewed, worker=celery_on_private_redis, timeout=PATIENCE)
     assert job.task_id
     assert job.summary["created"] == 8
+
+
+# --- a private PostgreSQL restarted under load ------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def private_postgres(django_db_setup: None) -> Iterator[PrivatePostgres]:
+    """A PostgreSQL cluster of the test's own (``pg_ctl``), holding a copy of the test
+    database, so a real restart touches no other test and no shared server."""
+    if connection.settings_dict["ENGINE"] != "django.db.backends.postgresql":
+        pytest.skip("the fault tests run on PostgreSQL")
+    server = PrivatePostgres()
+    try:
+        server.copy_database(database_url(), "cctvwarga")
+        yield server
+    finally:
+        server.destroy()
+
+
+def test_a_postgresql_restarted_under_load_loses_nothing_and_needs_no_process_restart(
+    private_postgres, tmp_path
+):
+    """Web, a django-q2 cluster and a Celery worker on the private cluster, with
+    persistent connections; tasks flow on both engines while PostgreSQL stops (a
+    fast shutdown cuts every connection) and starts again."""
+    env = subprocess_env(
+        DATABASE_URL=private_postgres.url("cctvwarga"), DB_CONN_MAX_AGE="600", **QUICK_PROBES
+    )
+    queue = f"test-{uuid.uuid4().hex[:12]}"
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    processes = {
+        "web": Worker(
+            [str(BIN / "gunicorn"), "portal.wsgi", "--bind", f"127.0.0.1:{port}",
+             "--workers", "1", "--timeout", "60"],
+            {**env, "TASK_ENGINE": "q2"}, tmp_path / "gunicorn.log",
+        ),
+        "q2": Worker(
+            QCLUSTER, {**env, "TASK_ENGINE": "q2", "Q2_TIMEOUT": "30", "Q2_RETRY": "35"},
+            tmp_path / "qcluster.log", new_session=True,
+        ),
+        "celery": Worker(
+            celery_command(queue), {**env, "TASK_ENGINE": "celery"}, tmp_path / "celery.log",
+            queue=queue,
+        ),
+    }  # fmt: skip
+    loads: dict[str, tuple[subprocess.Popen[str], Path]] = {}
+    stop = tmp_path / "stop"
+    logs = contextlib.ExitStack()
+    try:
+        wait_until(lambda: fetch(f"{base}/healthz"), worker=processes["web"], timeout=PATIENCE)
+        before = fetch(f"{base}/")  # Wagtail reads the page tree from the database
+        assert before is not None and before[0] in (200, 404)
+        pids = {name: worker.process.pid for name, worker in processes.items()}
+        for engine, extra in (("q2", []), ("celery", ["--queue", queue])):
+            progress = tmp_path / f"{engine}.progress"
+            errors = logs.enter_context((tmp_path / f"{engine}.load.log").open("w"))
+            loads[engine] = (
+                subprocess.Popen(
+                    [str(BIN / "python"), "-m", "tests.portal.fault_load", "--prefix", engine,
+                     "--stop", str(stop), "--progress", str(progress), *extra],
+                    env={**env, "TASK_ENGINE": engine}, cwd=ROOT, text=True,
+                    stdout=subprocess.PIPE, stderr=errors,
+                ),
+                progress,
+            )  # fmt: skip
+
+        def counts(engine: str) -> tuple[int, int]:
+            text = loads[engine][1].read_text() if loads[engine][1].exists() else ""
+            accepted, refused = (int(n) for n in (text.split() or ["0", "0"]))
+            return accepted, refused
+
+        # the tasks flow on both engines
+        wait_until(lambda: all(counts(e)[0] >= 5 for e in loads), timeout=PATIENCE)
+
+        private_postgres.stop()
+        try:
+            down = fetch(f"{base}/")
+            health = fetch(f"{base}/healthz")
+            # people keep pressing buttons meanwhile: django-q2 (its broker is the
+            # database) refuses their work, Celery's queue keeps taking it
+            refused_before = counts("q2")[1]
+            wait_until(lambda: counts("q2")[1] >= refused_before + 3, timeout=PATIENCE)
+        finally:
+            private_postgres.start()
+        stop.touch()
+
+        reports = {}
+        for engine, (load, _) in loads.items():
+            out, _ = load.communicate(timeout=PATIENCE + 60)
+            assert load.returncode == 0, (engine, out)
+            reports[engine] = json.loads(out.strip().splitlines()[-1])
+        after = wait_until(lambda: (r := fetch(f"{base}/")) and r[0] != 503 and r, timeout=PATIENCE)
+        health_after = fetch(f"{base}/healthz")
+    finally:
+        stop.touch()
+        for load, _ in loads.values():
+            if load.poll() is None:
+                load.kill()
+                load.wait(timeout=20)
+        logs.close()
+        for worker in processes.values():
+            worker.stop()
+
+    print("load reports:", json.dumps(reports))  # shown with pytest -s
+    assert down is not None and down[0] == 503, down
+    assert "Basis data sedang tidak dapat dihubungi" in down[2]
+    assert health is not None and health[0] == 503
+    assert json.loads(health[2])["database"]["ok"] is False
+    assert after[0] == before[0] and health_after[0] == 200  # on their own: the same processes
+    assert {name: worker.process.pid for name, worker in processes.items()} == pids
+    for engine, report in reports.items():
+        assert report["pending"] == 0, (engine, report)  # nothing stuck
+        # nothing lost, nothing twice: every accepted task ran to success once, leaving
+        # its one row; one whose database went away mid-run was run again afterwards
+        # (Celery: DATABASE_RETRY_DELAYS; django-q2: delivered again after Q2_RETRY)
+        assert report["successful"] == report["accepted"], (engine, report)
+        assert report["successful_without_row"] == 0, (engine, report)
+        assert report["rows_without_success"] == 0, (engine, report)
+        assert report["last_successful"], (engine, report)  # work flows again afterwards
+    assert reports["q2"]["refused"] >= 3  # the outage did happen under load
