@@ -282,7 +282,8 @@ def rss_child(path: str) -> None:
     program, fresh_owner = world()
     owner = fresh_owner("Bench RSS")
     started = time.perf_counter()
-    result = import_run(owner=owner, program=program, data=Path(path).read_bytes())
+    with Path(path).open("rb") as handle:  # streamed, as manage.py import_cameras does
+        result = import_run(owner=owner, program=program, data=handle)
     elapsed = time.perf_counter() - started
     print(f"{baseline:.0f} {peak_rss_mb():.0f} {result.created} {elapsed:.2f}")
 

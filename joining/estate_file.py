@@ -23,12 +23,14 @@ import csv
 import datetime as dt
 import io
 import re
+import struct
 import unicodedata
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from operator import itemgetter
+from typing import Any, BinaryIO
 
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
@@ -42,6 +44,11 @@ MAX_ROWS = 100_000
 MAX_COLUMNS = 200
 HEADER_SEARCH_ROWS = 10
 CHANNEL_MAX = 64
+MEMO_SIZE = 4096  # values remembered per column (cells repeat: ports, brands, pins)
+
+
+#: A file as the reader takes it: its bytes, or a seekable binary file.
+Source = bytes | BinaryIO
 
 
 class FileUnusable(Exception):
@@ -173,26 +180,72 @@ def _sniff_delimiter(lines: list[str]) -> str:
     return best
 
 
-def _check_text_encoding(data: bytes) -> str:
-    head = data[:8192]
+def _size(source: Source) -> int:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return len(source)
+    here = source.tell()
+    size = source.seek(0, io.SEEK_END)
+    source.seek(here)
+    return size - here
+
+
+def _head(source: Source, n: int) -> bytes:
+    if isinstance(source, bytes | bytearray | memoryview):
+        return bytes(source[:n])
+    here = source.tell()
+    head = source.read(n)
+    source.seek(here)
+    return head
+
+
+def _stream(source: Source) -> BinaryIO:
+    """A binary file over ``source`` (bytes are wrapped, not copied)."""
+    if isinstance(source, bytes | bytearray | memoryview):
+        return io.BytesIO(source)
+    return source
+
+
+CHUNK = 1 << 20
+
+
+def _blank(source: Source) -> bool:
+    handle = _stream(source)
+    start = handle.tell()
+    try:
+        while chunk := handle.read(CHUNK):
+            if chunk.strip():
+                return False
+        return True
+    finally:
+        handle.seek(start)
+
+
+def _check_text_encoding(source: Source) -> str:
+    head = _head(source, 8192)
     if b"\x00" in head:
         raise FileUnusable(_("Berkas ini bukan CSV atau XLSX (isinya biner)."))
-    if data.startswith(codecs.BOM_UTF8):
-        encoding = "utf-8-sig"
-    else:
-        encoding = "utf-8"
-    decoder = codecs.getincrementaldecoder(encoding)()
+    encoding = "utf-8-sig" if head.startswith(codecs.BOM_UTF8) else "utf-8"
+    handle = _stream(source)
+    start = handle.tell()
     try:
-        for start in range(0, len(data), 1 << 20):
-            decoder.decode(data[start : start + (1 << 20)], final=start + (1 << 20) >= len(data))
-    except UnicodeDecodeError:
-        encoding = "cp1252"
-        try:
-            codecs.getincrementaldecoder(encoding)().decode(data, final=True)
-        except UnicodeDecodeError as exc:
+        for candidate in (encoding, "cp1252"):
+            # Read in chunks: the whole file is never decoded at once.
+            handle.seek(start)
+            decoder = codecs.getincrementaldecoder(candidate)()
+            try:
+                while chunk := handle.read(CHUNK):
+                    decoder.decode(chunk)
+                decoder.decode(b"", final=True)
+            except UnicodeDecodeError:
+                continue
+            encoding = candidate
+            break
+        else:
             raise FileUnusable(
                 _("Pengodean berkas tidak dikenal. Simpan sebagai CSV UTF-8 atau XLSX.")
-            ) from exc
+            )
+    finally:
+        handle.seek(start)
     # Garbage that happens to decode: many control characters.
     sample = head.decode(encoding, errors="replace")
     controls = sum(1 for ch in sample if ord(ch) < 32 and ch not in "\r\n\t")
@@ -201,28 +254,38 @@ def _check_text_encoding(data: bytes) -> str:
     return encoding
 
 
-def _csv_rows(data: bytes) -> Iterator[list[str]]:
-    encoding = _check_text_encoding(data)
-    text = io.TextIOWrapper(io.BytesIO(data), encoding=encoding, newline="")
-    first = [line for _i, line in zip(range(HEADER_SEARCH_ROWS), text, strict=False)]
-    text.seek(0)
-    reader = csv.reader(text, delimiter=_sniff_delimiter(first))
+def _csv_rows(source: Source) -> Iterator[list[str]]:
+    encoding = _check_text_encoding(source)
+    handle = _stream(source)
+    start = handle.tell()
+    head = handle.read(64 * 1024).decode(encoding, errors="replace").splitlines()
+    handle.seek(start)
+    text = io.TextIOWrapper(handle, encoding=encoding, newline="")
+    reader = csv.reader(text, delimiter=_sniff_delimiter(head[:HEADER_SEARCH_ROWS]))
+    strip = str.strip
     try:
         for row in reader:
-            yield [cell.strip() for cell in row[:MAX_COLUMNS]]
+            if len(row) > MAX_COLUMNS:
+                del row[MAX_COLUMNS:]
+            yield list(map(strip, row))
     except csv.Error as exc:
         raise FileUnusable(
             _("Berkas CSV rusak atau ada isian yang terlalu panjang (lebih dari %(n)s huruf).")
             % {"n": f"{MAX_FIELD_CHARS:,}".replace(",", ".")}
         ) from exc
+    finally:
+        # The caller's file stays open (the wrapper would close it when collected).
+        text.detach()
 
 
-def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
+def _xlsx_rows(source: Source) -> Iterator[list[str]]:
     # Imported here for loading time only: openpyxl is large and CSV files never need it.
     import openpyxl
 
+    handle = _stream(source)
+    start = handle.tell()
     try:
-        archive = zipfile.ZipFile(io.BytesIO(data))
+        archive = zipfile.ZipFile(handle)
         expanded = sum(info.file_size for info in archive.infolist())
     except (zipfile.BadZipFile, ValueError) as exc:
         raise FileUnusable(_("Berkas XLSX rusak atau bukan XLSX.")) from exc
@@ -230,8 +293,9 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         raise FileUnusable(
             _("Isi berkas XLSX terlalu besar setelah dibuka. Pecah menjadi beberapa berkas.")
         )
+    handle.seek(start)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=False)
+        book = openpyxl.load_workbook(handle, read_only=True, data_only=False)
         sheet = book.worksheets[0]
         for values in sheet.iter_rows(values_only=True, max_col=MAX_COLUMNS):
             yield [_cell_text(v) for v in values]
@@ -242,18 +306,23 @@ def _xlsx_rows(data: bytes) -> Iterator[list[str]]:
         raise FileUnusable(_("Berkas XLSX rusak atau tidak bisa dibaca.")) from exc
 
 
-def file_rows(data: bytes, filename: str = "") -> Iterator[list[str]]:
-    """The file's rows as lists of text cells (the format is told by its content)."""
-    if len(data) > MAX_FILE_BYTES:
+def file_rows(data: Source, filename: str = "") -> Iterator[list[str]]:
+    """The file's rows as lists of text cells (the format is told by its content).
+
+    ``data`` is the file's bytes or a seekable binary file, read from where it
+    stands; a file is streamed, never read whole.
+    """
+    if _size(data) > MAX_FILE_BYTES:
         raise FileUnusable(
             _("Berkas terlalu besar (paling besar %(mb)s MB).")
             % {"mb": MAX_FILE_BYTES // (1024 * 1024)}
         )
-    if not data.strip():
+    head = _head(data, 8192)
+    if not head.strip() and _blank(data):
         raise FileUnusable(_("Berkas kosong."))
-    if data[:4] == b"PK\x03\x04":
+    if head[:4] == b"PK\x03\x04":
         return _xlsx_rows(data)
-    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+    if head[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
         raise FileUnusable(_("Format XLS lama tidak didukung. Simpan sebagai XLSX atau CSV."))
     return _csv_rows(data)
 
@@ -328,7 +397,7 @@ class Area:
         # The cameras of one site share its point: look each point up once.
         key = (lat, lng)
         if key not in self._nearest:
-            if len(self._nearest) > 100_000:
+            if len(self._nearest) > MEMO_SIZE:
                 self._nearest.clear()
             self._nearest[key] = self._search(lat, lng)
         return self._nearest[key]
@@ -374,6 +443,12 @@ class Row:
     sees_public_space: bool | None
     contact_name: str | None
     contact_phone: str | None
+    # Set by ``RowStream``: the file's site and recorder numbers (0, 1, ... in order of
+    # first appearance) and whether this row is the first of its site or recorder.
+    site_no: int = -1
+    recorder_no: int = -1
+    first_of_site: bool = False
+    first_of_recorder: bool = False
 
     @property
     def site_key(self) -> str:
@@ -468,6 +543,9 @@ MOBILE_RE = re.compile(r"^(?:\+62|62|0)?(8[1-9]\d{7,10})$")
 SCIENTIFIC_RE = re.compile(r"^\d+([.,]\d+)?e\+?\d+$", re.IGNORECASE)
 
 
+MICRO = Decimal("0.000001")
+
+
 def _text(cells: dict[str, str], key: str, max_length: int, *, required: bool = False) -> str:
     value = cells.get(key, "")
     if not value.isprintable():
@@ -490,11 +568,11 @@ def _decimal(cells: dict[str, str], key: str) -> Decimal:
         raw = raw.replace(",", ".")
     try:
         value = Decimal(raw)
+        if value.is_finite():
+            return value.quantize(MICRO)
     except InvalidOperation:
-        value = Decimal("NaN")
-    if not value.is_finite():
-        raise _Bad(key, _("%(col)s harus berupa angka desimal, misalnya -6.2341.") % {"col": key})
-    return value.quantize(Decimal("0.000001"))
+        pass
+    raise _Bad(key, _("%(col)s harus berupa angka desimal, misalnya -6.2341.") % {"col": key})
 
 
 def _int(cells: dict[str, str], key: str, low: int, high: int, *, required: bool) -> int | None:
@@ -698,6 +776,269 @@ class RowErrors(Exception):
         self.errors = errors
 
 
+_MISS = object()
+_TEXT_COLUMNS = {
+    "kode_lokasi": 120,
+    "alamat": 255,
+    "pengguna": 64,
+    "sandi": 128,
+    "nama_kamera": 120,
+    "nama_kontak": 120,
+}
+
+
+class RowChecker:
+    """``check_row`` for a file, fast: most rows take a lean path, the rest ``check_row``.
+
+    The lean path accepts a row only when every cell is one that ``check_row``
+    accepts, with the same result: it calls the same helpers, but remembers
+    their answers per cell text (ports, brands, directions and pins repeat), and
+    takes plain text cells as they are. Any doubt and the row goes through
+    ``check_row``, which finds every error of the row with its message.
+    """
+
+    def __init__(self, header: Header, area: Area) -> None:
+        self.area = area
+        self.keys = [c.key for c in COLUMNS]
+        present = [header.positions.get(key) for key in self.keys]
+        self.width = max((i for i in present if i is not None), default=-1) + 1
+        # An absent column reads the empty cell appended to every row.
+        self.cells_of = itemgetter(*[-1 if i is None else i for i in present])
+        self.memo: dict[str, dict[str, Any]] = {key: {} for key in self.keys}
+        self.points: dict[tuple[str, str], tuple[Decimal, Decimal, Village]] = {}
+        self.parsers: dict[str, Callable[[dict[str, str]], Any]] = {
+            "merek": _brand,
+            "host": _host,
+            "port_rtsp": lambda c: _int(c, "port_rtsp", 1, 65535, required=False),
+            "port_onvif": lambda c: _int(c, "port_onvif", 1, 65535, required=False),
+            "kanal": lambda c: _int(c, "kanal", 1, CHANNEL_MAX, required=True),
+            "arah": _direction,
+            "sudut": lambda c: _int(c, "sudut", 1, 360, required=False),
+            "melihat_jalan": lambda c: _bool(c, "melihat_jalan"),
+            "no_hp": _phone,
+        }
+        self.memos = tuple(self.memo[key] for key in self.parsers)
+
+    def _point(self, pin: tuple[str, str]) -> tuple[Decimal, Decimal, Village] | None:
+        """The pin's (lintang, bujur, village) when it is inside the area (remembered)."""
+        try:
+            lat, lng = (
+                _decimal({"lintang": pin[0]}, "lintang"),
+                _decimal({"bujur": pin[1]}, "bujur"),
+            )
+        except _Bad:
+            return None
+        if not -90 <= lat <= 90 or not -180 <= lng <= 180:
+            return None
+        village = self.area.nearest(float(lat), float(lng))
+        if village is None:
+            return None
+        if len(self.points) >= MEMO_SIZE:
+            self.points.clear()
+        self.points[pin] = (lat, lng, village)
+        return lat, lng, village
+
+    def _miss(self, key: str, raw: str) -> Any:
+        """The value of a cell not yet remembered, remembered; ``_MISS`` when it is wrong."""
+        memo = self.memo[key]
+        try:
+            value = self.parsers[key]({key: raw})
+        except _Bad:
+            return _MISS
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[raw] = value
+        return value
+
+    def check(self, number: int, cells: list[str]) -> Row:
+        """The row as a ``Row``; raises ``RowErrors``. ``cells`` is the reader's (it is padded)."""
+        if len(cells) < self.width:
+            cells.extend([""] * (self.width - len(cells)))
+        cells.append("")
+        row = self._lean(number, self.cells_of(cells))
+        if row is None:
+            values = dict(zip(self.keys, self.cells_of(cells), strict=True))
+            row = check_row(number, values, self.area)
+        return row
+
+    def _lean(self, number: int, cells: tuple[str, ...]) -> Row | None:
+        (
+            site_ref,
+            address,
+            lat_text,
+            lng_text,
+            village_code,
+            brand_text,
+            host_text,
+            rtsp_text,
+            onvif_text,
+            username,
+            password,
+            channel_text,
+            camera_name,
+            direction_text,
+            angle_text,
+            sees_text,
+            contact_name,
+            phone_text,
+        ) = cells
+        if not site_ref or not address or len(site_ref) > 120 or len(address) > 255:
+            return None
+        if len(username) > 64 or len(password) > 128:
+            return None
+        if len(camera_name) > 120 or len(contact_name) > 120:
+            return None
+        for text in (site_ref, address, username, password, camera_name, contact_name):
+            if not text.isprintable():
+                return None
+        pin = (lat_text, lng_text)
+        point = self.points.get(pin) or self._point(pin)
+        if point is None:
+            return None
+        lat, lng, village = point
+        if village_code:
+            given = self.area.village(village_code)
+            if given is None:
+                return None
+            village = given
+        m_brand, m_host, m_rtsp, m_onvif, m_channel, m_dir, m_angle, m_sees, m_phone = self.memos
+        miss = self._miss
+        if (brand := m_brand.get(brand_text, _MISS)) is _MISS:
+            brand = miss("merek", brand_text)
+        if (host := m_host.get(host_text, _MISS)) is _MISS:
+            host = miss("host", host_text)
+        if (rtsp_port := m_rtsp.get(rtsp_text, _MISS)) is _MISS:
+            rtsp_port = miss("port_rtsp", rtsp_text)
+        if (onvif_port := m_onvif.get(onvif_text, _MISS)) is _MISS:
+            onvif_port = miss("port_onvif", onvif_text)
+        if (channel := m_channel.get(channel_text, _MISS)) is _MISS:
+            channel = miss("kanal", channel_text)
+        if (direction := m_dir.get(direction_text, _MISS)) is _MISS:
+            direction = miss("arah", direction_text)
+        if (angle := m_angle.get(angle_text, _MISS)) is _MISS:
+            angle = miss("sudut", angle_text)
+        if (sees := m_sees.get(sees_text, _MISS)) is _MISS:
+            sees = miss("melihat_jalan", sees_text)
+        if (phone := m_phone.get(phone_text, _MISS)) is _MISS:
+            phone = miss("no_hp", phone_text)
+        if _MISS in (brand, host, rtsp_port, onvif_port, channel, direction, angle, sees, phone):
+            return None
+        return Row(
+            row=number,
+            site_ref=site_ref,
+            address=address,
+            latitude=lat,
+            longitude=lng,
+            village_pk=village.pk,
+            brand=brand[0],
+            brand_given=brand[1],
+            host=host,
+            rtsp_port=rtsp_port,
+            onvif_port=onvif_port,
+            username=username or None,
+            password=password or None,
+            channel=channel,
+            camera_name=camera_name or None,
+            direction=direction,
+            angle=angle,
+            sees_public_space=sees,
+            contact_name=contact_name or None,
+            contact_phone=phone,
+        )
+
+
+RECORDER_FIELDS = ("brand", "rtsp_port", "onvif_port", "username", "password")
+RECORDER_COLUMNS = ("merek", "port_rtsp", "port_onvif", "pengguna", "sandi")
+_CHANNEL_ROW = struct.Struct("<BI")
+
+
+class _RecorderSeen:
+    """What the stream remembers of a recorder: little, as a file has thousands."""
+
+    __slots__ = ("channels", "first", "no", "rows")
+
+    def __init__(self, no: int, first: tuple[Any, ...]) -> None:
+        self.no = no
+        self.first = first  # (row number, brand given, *RECORDER_FIELDS) of its first row
+        self.channels = 0  # a bit per channel seen
+        self.rows = b""  # (channel, row number) packed, for the duplicate message
+
+
+class RowStream:
+    """The file's checked rows one by one, with the checks that span rows.
+
+    Rows come numbered: ``site_no`` and ``recorder_no`` count sites and
+    recorders in order of first appearance. A row that repeats a (kode_lokasi,
+    host, kanal), or describes its recorder differently from the recorder's
+    first row, is an error. Errors collect in ``errors``; memory grows with the
+    number of recorders, not of rows.
+    """
+
+    def __init__(self, data: Source, area: Area, *, filename: str = "") -> None:
+        self.header, self._numbered = find_header(file_rows(data, filename))
+        self.checker = RowChecker(self.header, area)
+        self.errors: list[RowError] = []
+        self.row_count = 0
+        self.sites: dict[str, int] = {}
+        self.recorders: dict[tuple[str, str], _RecorderSeen] = {}
+
+    def rows(
+        self, *, on_progress: Callable[[int], None] | None = None, progress_every: int = 2000
+    ) -> Iterator[Row]:
+        check = self.checker.check
+        sites, recorders = self.sites, self.recorders
+        for number, cells in self._numbered:
+            if not any(cells):
+                continue
+            self.row_count += 1
+            if self.row_count > MAX_ROWS:
+                raise FileUnusable(
+                    _("Terlalu banyak baris (paling banyak %(n)s). Pecah menjadi beberapa berkas.")
+                    % {"n": f"{MAX_ROWS:,}".replace(",", ".")}
+                )
+            if on_progress is not None and self.row_count % progress_every == 0:
+                on_progress(self.row_count)
+            try:
+                row = check(number, cells)
+            except RowErrors as bad:
+                self.errors.extend(bad.errors)
+                continue
+            site_key = row.site_ref.casefold()
+            site_no = sites.get(site_key)
+            recorder = None if site_no is None else recorders.get((site_key, row.host))
+            bit = 1 << (row.channel - 1)
+            if recorder is None:
+                first = (number, row.brand_given, *(getattr(row, f) for f in RECORDER_FIELDS))
+                recorder = _RecorderSeen(len(recorders), first)
+                row.first_of_recorder = True
+            elif recorder.channels & bit:
+                self.errors.append(self._duplicate(recorder, row))
+                continue
+            else:
+                conflict = _recorder_conflict(recorder.first, row)
+                if conflict is not None:
+                    self.errors.append(conflict)
+                    continue
+            if site_no is None:
+                site_no = sites[site_key] = len(sites)
+                row.first_of_site = True
+            if row.first_of_recorder:
+                recorders[(site_key, row.host)] = recorder
+            recorder.channels |= bit
+            recorder.rows += _CHANNEL_ROW.pack(row.channel, number)
+            row.site_no, row.recorder_no = site_no, recorder.no
+            yield row
+
+    @staticmethod
+    def _duplicate(recorder: _RecorderSeen, row: Row) -> RowError:
+        first = next(n for ch, n in _CHANNEL_ROW.iter_unpack(recorder.rows) if ch == row.channel)
+        return RowError(
+            row.row,
+            "kanal",
+            _("kode_lokasi, host dan kanal yang sama sudah ada di baris %(row)s.") % {"row": first},
+        )
+
+
 @dataclass
 class Parsed:
     header: Header
@@ -706,87 +1047,39 @@ class Parsed:
     row_count: int = 0
 
 
-RECORDER_FIELDS = ("brand", "rtsp_port", "onvif_port", "username", "password")
-
-
 def parse(
-    data: bytes,
+    data: Source,
     area: Area,
     *,
     filename: str = "",
     on_progress: Any = None,
     progress_every: int = 2000,
 ) -> Parsed:
-    """Read and check every row; file-level problems raise ``FileUnusable``.
+    """Read and check every row into a list (small files; the import streams ``RowStream``).
 
-    Also catches what needs the whole file: the same (kode_lokasi, host, kanal)
-    twice, and one recorder described differently on two rows.
+    File-level problems raise ``FileUnusable``.
     """
-    header, numbered = find_header(file_rows(data, filename))
-    parsed = Parsed(header=header)
-    positions = list(header.positions.items())
-    seen: dict[tuple[str, str, int], int] = {}
-    recorders: dict[tuple[str, str], Row] = {}
-    for number, cells in numbered:
-        if not any(cells):
-            continue
-        parsed.row_count += 1
-        if parsed.row_count > MAX_ROWS:
-            raise FileUnusable(
-                _("Terlalu banyak baris (paling banyak %(n)s). Pecah menjadi beberapa berkas.")
-                % {"n": f"{MAX_ROWS:,}".replace(",", ".")}
-            )
-        values = {key: (cells[i] if i < len(cells) else "") for key, i in positions}
-        try:
-            row = check_row(number, values, area)
-        except RowErrors as bad:
-            parsed.errors.extend(bad.errors)
-        else:
-            first = seen.get(row.camera_key)
-            if first is not None:
-                parsed.errors.append(
-                    RowError(
-                        number,
-                        "kanal",
-                        _("kode_lokasi, host dan kanal yang sama sudah ada di baris %(row)s.")
-                        % {"row": first},
-                    )
-                )
-            else:
-                conflict = _recorder_conflict(recorders.get(row.recorder_key), row)
-                if conflict is not None:
-                    parsed.errors.append(conflict)
-                else:
-                    seen[row.camera_key] = number
-                    recorders.setdefault(row.recorder_key, row)
-                    parsed.rows.append(row)
-        if on_progress is not None and parsed.row_count % progress_every == 0:
-            on_progress(parsed.row_count)
-    return parsed
+    stream = RowStream(data, area, filename=filename)
+    rows = list(stream.rows(on_progress=on_progress, progress_every=progress_every))
+    return Parsed(header=stream.header, rows=rows, errors=stream.errors, row_count=stream.row_count)
 
 
-def _recorder_conflict(first: Row | None, row: Row) -> RowError | None:
-    """Rows of one recorder must agree on its brand, ports and credentials."""
-    if first is None:
-        return None
-    for name in RECORDER_FIELDS:
-        theirs, ours = getattr(first, name), getattr(row, name)
+def _recorder_conflict(first: tuple[Any, ...], row: Row) -> RowError | None:
+    """Rows of one recorder must agree on its brand, ports and credentials.
+
+    ``first`` is (row number, brand given, *RECORDER_FIELDS) of the recorder's first row.
+    """
+    for name, column, theirs in zip(RECORDER_FIELDS, RECORDER_COLUMNS, first[2:], strict=True):
         if name == "brand" and not row.brand_given:
             continue
+        ours = getattr(row, name)
         if ours is None:
             continue
         if theirs != ours:
-            column = {
-                "brand": "merek",
-                "rtsp_port": "port_rtsp",
-                "onvif_port": "port_onvif",
-                "username": "pengguna",
-                "password": "sandi",
-            }[name]
             return RowError(
                 row.row,
                 column,
                 _("%(col)s berbeda dengan baris %(row)s untuk perekam (host) yang sama.")
-                % {"col": column, "row": first.row},
+                % {"col": column, "row": first[0]},
             )
     return None

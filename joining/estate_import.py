@@ -21,6 +21,7 @@ import datetime as dt
 import hashlib
 import io
 import logging
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import partial
@@ -34,7 +35,7 @@ from django.utils.translation import gettext as _
 
 from connectivity.brands import brand_profile
 from joining import estate_file, estate_selectors
-from joining.estate_file import COLUMNS, EXAMPLE_ROW, Area, FileUnusable, Row, Village
+from joining.estate_file import COLUMNS, EXAMPLE_ROW, Area, FileUnusable, Row, RowStream, Village
 from joining.models import OPEN_STATES, ImportJob, ImportStatus
 from owners import selectors as owner_selectors
 from owners import services as owner_services
@@ -111,7 +112,7 @@ class ImportResult:
         return 1 if self.errors else 0
 
 
-# --- comparing the file with what the owner has --------------------------------------
+# --- what the owner already has --------------------------------------------------------
 
 SITE_FIELDS = ("address", "latitude", "longitude", "village_id", "contact_name", "contact_phone")
 RECORDER_FIELDS = ("brand", "rtsp_port", "onvif_port", "username", "password")
@@ -119,352 +120,696 @@ CAMERA_FIELDS = ("name", "latitude", "longitude", "direction", "angle", "sees_pu
 
 
 @dataclass
-class _Plan:
-    new_sites: list[Site] = field(default_factory=list)
-    changed_sites: list[Site] = field(default_factory=list)
-    new_recorders: list[tuple[str, Recorder]] = field(default_factory=list)
-    changed_recorders: list[Recorder] = field(default_factory=list)
-    new_cameras: list[Row] = field(default_factory=list)  # made Camera per chunk (memory)
-    changed_cameras: list[Camera] = field(default_factory=list)
-    material_camera_ids: dict[int, list[str]] = field(default_factory=dict)
-    enrol_existing: list[int] = field(default_factory=list)
-    site_ids: dict[str, int] = field(default_factory=dict)
-    recorder_ids: dict[tuple[str, str], int] = field(default_factory=dict)
-    result: ImportResult = field(default_factory=ImportResult)
+class _Existing:
+    """The owner's sites, recorders and cameras keyed as the file keys them: one query each.
 
+    Values are tuples in the order of ``*_FIELDS`` (the recorder password decrypted).
+    """
 
-def _site_values(rows: list[Row]) -> dict[str, Any]:
-    first = rows[0]
-    return {
-        "address": first.address,
-        "latitude": first.latitude,
-        "longitude": first.longitude,
-        "village_id": first.village_pk,
-        "contact_name": next((r.contact_name for r in rows if r.contact_name), None),
-        "contact_phone": next((r.contact_phone for r in rows if r.contact_phone), None),
-    }
+    sites: dict[str, tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
+    recorders: dict[tuple[str, str], tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
+    cameras: dict[tuple[str, str, int], tuple[int, tuple[Any, ...]]] = field(default_factory=dict)
+    enrolled: set[int] = field(default_factory=set)
 
-
-def _diff(obj: Any, values: dict[str, Any]) -> list[str]:
-    """Set the given (non-None) values on ``obj``; the names of those that changed."""
-    changed = []
-    for name, value in values.items():
-        if value is None:
-            continue
-        if getattr(obj, name) != value:
-            setattr(obj, name, value)
-            changed.append(name)
-    return changed
-
-
-def _plan(*, owner: Owner, program: Program, rows: list[Row]) -> _Plan:
-    plan = _Plan()
-    result = plan.result
-    by_site: dict[str, list[Row]] = {}
-    for row in rows:
-        by_site.setdefault(row.site_key, []).append(row)
-
-    sites = {
-        s.ref.casefold(): s
-        for s in Site.objects.filter(owner=owner)
-        .exclude(ref="")
-        .only("pk", "ref", "name", *SITE_FIELDS)
-    }
-    recorders: dict[tuple[str, str], Recorder] = {}
-    site_key_of = {s.pk: key for key, s in sites.items()}
-    for recorder in (
-        Recorder.objects.filter(site__owner=owner, site_id__in=site_key_of)
-        .only("pk", "site_id", "host", *RECORDER_FIELDS)
-        .order_by("pk")
-    ):
-        recorders.setdefault((site_key_of[recorder.site_id], recorder.host.lower()), recorder)
-    recorder_key_of = {r.pk: key for key, r in recorders.items()}
-    cameras: dict[tuple[str, str, int], Camera] = {}
-    for camera in Camera.objects.filter(recorder_id__in=recorder_key_of).only(
-        "pk", "recorder_id", "channel", *CAMERA_FIELDS
-    ):
-        cameras[(*recorder_key_of[camera.recorder_id], camera.channel)] = camera
-    enrolled = set(
-        Enrolment.objects.filter(program=program, camera__recorder__site__owner=owner).values_list(
-            "camera_id", flat=True
+    @classmethod
+    def load(cls, *, owner: Owner, program: Program) -> _Existing:
+        existing = cls()
+        site_key_of: dict[int, str] = {}
+        for pk, ref, *values in (
+            Site.objects.filter(owner=owner).exclude(ref="").values_list("pk", "ref", *SITE_FIELDS)
+        ):
+            key = ref.casefold()
+            existing.sites[key] = (pk, tuple(values))
+            site_key_of[pk] = key
+        if not site_key_of:
+            return existing
+        recorder_key_of: dict[int, tuple[str, str]] = {}
+        for pk, site_id, host, *values in (
+            Recorder.objects.filter(site__owner=owner, site_id__in=site_key_of)
+            .values_list("pk", "site_id", "host", *RECORDER_FIELDS)
+            .order_by("pk")
+        ):
+            key = (site_key_of[site_id], host.lower())
+            if key not in existing.recorders:
+                existing.recorders[key] = (pk, tuple(values))
+                recorder_key_of[pk] = key
+        for pk, recorder_id, channel, *values in Camera.objects.filter(
+            recorder__site__owner=owner, recorder_id__in=recorder_key_of
+        ).values_list("pk", "recorder_id", "channel", *CAMERA_FIELDS):
+            existing.cameras[(*recorder_key_of[recorder_id], channel)] = (pk, tuple(values))
+        existing.enrolled = set(
+            Enrolment.objects.filter(
+                program=program, camera__recorder__site__owner=owner
+            ).values_list("camera_id", flat=True)
         )
+        return existing
+
+
+def _changes(stored: tuple[Any, ...], names: tuple[str, ...], given: tuple[Any, ...]) -> dict:
+    """The given values (None: keep what is stored) that differ from the stored ones."""
+    return {
+        name: value
+        for name, old, value in zip(names, stored, given, strict=True)
+        if value is not None and value != old
+    }
+
+
+# --- where new rows go ---------------------------------------------------------------
+
+
+class _Sink:
+    """Takes the new sites, recorders and cameras as the file is read, and writes them.
+
+    ``site_no`` and ``recorder_no`` are the file's numbers (``Row.site_no``); a new
+    recorder's site and a new camera's recorder are either one of those (new) or
+    the pk of one that exists.
+    """
+
+    def site(self, site_no: int, row: Row, owner_id: int) -> None:
+        raise NotImplementedError
+
+    def close(self, exc: BaseException | None = None) -> None:
+        """Stop taking rows (``exc``: because of this error)."""
+
+    def site_contact(self, site_no: int, name: str | None, phone: str | None) -> None:
+        raise NotImplementedError
+
+    def recorder(
+        self, recorder_no: int, site_no: int | None, site_id: int | None, row: Row
+    ) -> None:
+        raise NotImplementedError
+
+    def camera(self, recorder_no: int | None, recorder_id: int | None, values: tuple) -> None:
+        raise NotImplementedError
+
+    def write(self, *, program: Program, with_camera_ids: bool) -> list[int]:
+        """Insert everything taken, with a draft enrolment per new camera; new camera ids."""
+        raise NotImplementedError
+
+
+def _new_recorder_values(row: Row) -> dict[str, Any]:
+    profile = brand_profile(row.brand)
+    return {
+        "host": row.host,
+        "brand": row.brand,
+        "rtsp_port": row.rtsp_port if row.rtsp_port is not None else profile.rtsp_port,
+        "onvif_port": row.onvif_port if row.onvif_port is not None else profile.onvif_port,
+        "username": row.username or "",
+        "password": row.password or "",
+    }
+
+
+class _CopySink(_Sink):
+    """PostgreSQL: rows stream with one ``COPY`` into a temporary table while the file
+    is read (the server loads while Python checks), then one ``INSERT ... SELECT``
+    per table writes them, new ids straight from the sequences.
+
+    Passwords are encrypted before they leave Python.
+    """
+
+    TABLE = "joining_import_stage"
+    SITE_IDS = "joining_import_site_ids"
+    RECORDER_IDS = "joining_import_recorder_ids"
+    # kind: S site, N/P a site's contact name/phone found on a later row, R recorder, C camera.
+    COLUMNS = (
+        ("kind", "char(1)"),
+        ("no", "integer"),  # the file's site_no (S, N, P) or recorder_no (R)
+        ("parent_no", "integer"),  # a new parent: site_no (R) or recorder_no (C)
+        ("parent_id", "bigint"),  # an existing parent: site id (R) or recorder id (C)
+        ("ref", "text"),
+        ("address", "text"),
+        ("latitude", "numeric(9,6)"),
+        ("longitude", "numeric(9,6)"),
+        ("village_id", "bigint"),
+        ("contact_name", "text"),
+        ("contact_phone", "text"),
+        ("host", "text"),
+        ("brand", "text"),
+        ("rtsp_port", "integer"),
+        ("onvif_port", "integer"),
+        ("username", "text"),
+        ("password", "text"),
+        ("channel", "integer"),
+        ("name", "text"),
+        ("direction", "integer"),
+        ("angle", "integer"),
+        ("sees_public_space", "boolean"),
     )
 
-    for site_key, group in by_site.items():
-        values = _site_values(group)
-        site = sites.get(site_key)
-        if site is None:
-            site = Site(owner=owner, ref=group[0].site_ref, name=group[0].site_ref[:120])
-            _diff(site, values)
-            plan.new_sites.append(site)
-            result.sites["created"] += 1
-            result.points.append([float(site.latitude), float(site.longitude), site.ref])
-        else:
-            plan.site_ids[site_key] = site.pk
-            if _diff(site, values):
-                plan.changed_sites.append(site)
-                result.sites["updated"] += 1
-            else:
-                result.sites["unchanged"] += 1
-            result.points.append([float(site.latitude), float(site.longitude), site.ref])
-        seen_recorders: set[tuple[str, str]] = set()
-        for row in group:
-            recorder_key = row.recorder_key
-            if recorder_key not in seen_recorders:
-                seen_recorders.add(recorder_key)
-                _plan_recorder(plan, recorders.get(recorder_key), recorder_key, row)
-            _plan_camera(plan, cameras.get(row.camera_key), enrolled, row)
-    result.points = result.points[:POINTS_MAX]
-    return plan
-
-
-def _plan_recorder(plan: _Plan, recorder: Recorder | None, key: tuple[str, str], row: Row) -> None:
-    values = {
-        "brand": row.brand if row.brand_given else None,
-        "rtsp_port": row.rtsp_port,
-        "onvif_port": row.onvif_port,
-        "username": row.username,
-        "password": row.password,
-    }
-    counts = plan.result.recorders
-    if recorder is None:
-        profile = brand_profile(row.brand)
-        recorder = Recorder(
-            host=row.host,
-            brand=row.brand,
-            rtsp_port=profile.rtsp_port,
-            onvif_port=profile.onvif_port,
-            username="",
-            password="",
-        )
-        _diff(recorder, values)
-        plan.new_recorders.append((key[0], recorder))
-        counts["created"] += 1
-        return
-    plan.recorder_ids[key] = recorder.pk
-    if _diff(recorder, values):
-        plan.changed_recorders.append(recorder)
-        counts["updated"] += 1
-    else:
-        counts["unchanged"] += 1
-
-
-def _camera_values(row: Row) -> dict[str, Any]:
-    return {
-        "name": row.camera_name,
-        "latitude": row.latitude,
-        "longitude": row.longitude,
-        "direction": row.direction,
-        "angle": row.angle,
-        "sees_public_space": row.sees_public_space,
-    }
-
-
-def _plan_camera(plan: _Plan, camera: Camera | None, enrolled: set[int], row: Row) -> None:
-    values = _camera_values(row)
-    result = plan.result
-    if camera is None:
-        plan.new_cameras.append(row)
-        result.created += 1
-        return
-    result.camera_ids.append(camera.pk)
-    changed = _diff(camera, values)
-    if changed:
-        plan.changed_cameras.append(camera)
-        material = [name for name in changed if name in owner_services.MATERIAL_FIELDS]
-        if material:
-            plan.material_camera_ids[camera.pk] = material
-    if camera.pk not in enrolled:
-        plan.enrol_existing.append(camera.pk)
-    if changed or camera.pk not in enrolled:
-        result.updated += 1
-    else:
-        result.unchanged += 1
-
-
-# --- writing ------------------------------------------------------------------------
-
-
-def _insert(model: type[models.Model], rows: list[dict[str, Any]]) -> list[int]:
-    """Insert ``rows`` (field attname -> value) and return their new ids, in order.
-
-    On PostgreSQL the ids come from the table's sequence in one query and the rows
-    go in with one ``COPY``: the same work as ``bulk_create`` without building a
-    statement of thousands of placeholders. Fields a row leaves out get their
-    default (``auto_now``/``auto_now_add``: now). Elsewhere, ``bulk_create``.
-    """
-    if not rows:
-        return []
-    if connection.vendor != "postgresql":
-        created = model._default_manager.bulk_create(
-            [model(**row) for row in rows], batch_size=BATCH
-        )
-        return [obj.pk for obj in created]
-    now = timezone.now()
-    fields = [f for f in model._meta.concrete_fields if not f.primary_key]
-    defaults: dict[str, Any] = {}
-    for f in fields:
-        if getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
-            defaults[f.attname] = now
-        elif f.has_default():
-            defaults[f.attname] = f.get_default()
-        else:
-            defaults[f.attname] = None
-    # Values of custom fields (the encrypted password) go through the field.
-    prepare = [
-        (
-            f.attname,
-            f
-            if not type(f).__module__.startswith("django.") or isinstance(f, models.JSONField)
-            else None,
-        )
-        for f in fields
-    ]
-    table = connection.ops.quote_name(model._meta.db_table)
-    columns = ", ".join(connection.ops.quote_name(f.column or f.attname) for f in fields)
-    with connection.cursor() as cursor:
+    def __init__(self, cursor: Any, owner: Owner) -> None:
+        self.cursor = cursor
+        self.owner = owner
+        self.password_field = Recorder._meta.get_field("password")
+        self.sites = self.recorders = self.cameras = 0
+        # Left over from an earlier import in the same (outer) transaction.
+        cursor.execute(f"DROP TABLE IF EXISTS {self.TABLE}, {self.SITE_IDS}, {self.RECORDER_IDS}")
         cursor.execute(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            [model._meta.db_table, len(rows)],
+            f"CREATE TEMPORARY TABLE {self.TABLE} "
+            f"({', '.join(f'{n} {t}' for n, t in self.COLUMNS)}) ON COMMIT DROP"
         )
-        ids = [pk for (pk,) in cursor.fetchall()]
-        raw = cursor.cursor
-        with raw.copy(f"COPY {table} (id, {columns}) FROM STDIN") as copy:
-            for pk, row in zip(ids, rows, strict=True):
-                values: list[Any] = [pk]
-                for attname, field_ in prepare:
-                    value = row.get(attname, defaults[attname])
-                    if field_ is not None:
-                        value = field_.get_db_prep_save(value, connection)
-                    values.append(value)
-                copy.write_row(values)
-    return ids
+        self._copy_cm = cursor.cursor.copy(
+            f"COPY {self.TABLE} ({', '.join(n for n, _t in self.COLUMNS)}) FROM STDIN"
+        )
+        self._copy = self._copy_cm.__enter__()
+        self._put = self._copy.write_row
 
+    def close(self, exc: BaseException | None = None) -> None:
+        if self._copy_cm is not None:
+            cm, self._copy_cm = self._copy_cm, None
+            cm.__exit__(type(exc) if exc else None, exc, exc.__traceback__ if exc else None)
 
-def _fields_of(obj: models.Model) -> dict[str, Any]:
-    return {
-        f.attname: getattr(obj, f.attname)
-        for f in obj._meta.concrete_fields
-        if not f.primary_key and not getattr(f, "auto_now_add", False)
-    }
+    def site(self, site_no: int, row: Row, owner_id: int) -> None:
+        self.sites += 1
+        self._put(
+            ("S", site_no, None, None, row.site_ref, row.address, row.latitude, row.longitude,
+             row.village_pk, row.contact_name or "", row.contact_phone or "",
+             None, None, None, None, None, None, None, None, None, None, None)
+        )  # fmt: skip
 
+    def site_contact(self, site_no: int, name: str | None, phone: str | None) -> None:
+        self._put(
+            ("N" if name else "P", site_no, None, None, None, None, None, None, None, name, phone,
+             None, None, None, None, None, None, None, None, None, None, None)
+        )  # fmt: skip
 
-def _write(*, plan: _Plan, owner: Owner, program: Program, actor: Any) -> None:
-    site_ids = _insert(Site, [_fields_of(site) for site in plan.new_sites])
-    for site, pk in zip(plan.new_sites, site_ids, strict=True):
-        plan.site_ids[site.ref.casefold()] = pk
-    if plan.changed_sites:
-        Site.objects.bulk_update(plan.changed_sites, SITE_FIELDS, batch_size=BATCH)
-    recorder_rows = []
-    for site_key, recorder in plan.new_recorders:
-        recorder.site_id = plan.site_ids[site_key]
-        recorder_rows.append(_fields_of(recorder))
-    recorder_ids = _insert(Recorder, recorder_rows)
-    for (site_key, recorder), pk in zip(plan.new_recorders, recorder_ids, strict=True):
-        plan.recorder_ids[(site_key, recorder.host)] = pk
-    if plan.changed_recorders:
-        Recorder.objects.bulk_update(plan.changed_recorders, RECORDER_FIELDS, batch_size=BATCH)
-    default_name = _("Kamera %(channel)s")
-    for start in range(0, len(plan.new_cameras), BATCH * 5):
-        chunk = plan.new_cameras[start : start + BATCH * 5]
-        camera_ids = _insert(
-            Camera,
-            [
-                {
-                    "recorder_id": plan.recorder_ids[row.recorder_key],
-                    "channel": row.channel,
-                    "name": row.camera_name or default_name % {"channel": row.channel},
-                    "latitude": row.latitude,
-                    "longitude": row.longitude,
-                    "direction": row.direction if row.direction is not None else 0,
-                    "angle": row.angle if row.angle is not None else 90,
-                    "sees_public_space": row.sees_public_space
-                    if row.sees_public_space is not None
-                    else True,
-                }
-                for row in chunk
-            ],
+    def recorder(
+        self, recorder_no: int, site_no: int | None, site_id: int | None, row: Row
+    ) -> None:
+        self.recorders += 1
+        v = _new_recorder_values(row)
+        password = self.password_field.get_db_prep_save(v["password"], connection)
+        self._put(
+            ("R", recorder_no, site_no, site_id, None, None, None, None, None, None, None,
+             v["host"], v["brand"], v["rtsp_port"], v["onvif_port"], v["username"], password,
+             None, None, None, None, None)
+        )  # fmt: skip
+
+    def camera(self, recorder_no: int | None, recorder_id: int | None, values: tuple) -> None:
+        self.cameras += 1
+        channel, name, lat, lng, direction, angle, sees = values
+        self._put(
+            ("C", None, recorder_no, recorder_id, None, None, lat, lng, None, None, None,
+             None, None, None, None, None, None, channel, name, direction, angle, sees)
+        )  # fmt: skip
+
+    def _insert(self, model: type[models.Model], given: dict[str, Any], source: str) -> tuple:
+        """``INSERT INTO <model> (...) SELECT ... <source>`` and its parameters.
+
+        ``given`` maps a column to SQL over ``source`` (a ``str``) or to a value
+        (``_Value``); every other column gets its field's default (timestamps: now).
+        """
+        qn = connection.ops.quote_name
+        now = timezone.now()
+        columns: list[str] = []
+        values: list[str] = []
+        params: list[Any] = []
+        for f in model._meta.concrete_fields:
+            column = str(f.column)
+            if f.primary_key and column not in given:
+                continue
+            columns.append(qn(column))
+            sql = given.get(column)
+            if isinstance(sql, str):
+                values.append(sql)
+                continue
+            if isinstance(sql, _Value):
+                value = sql.value
+            elif getattr(f, "auto_now", False) or getattr(f, "auto_now_add", False):
+                value = now
+            else:
+                value = f.get_default()
+            values.append("%s")
+            params.append(f.get_db_prep_save(value, connection))
+        return (
+            f"INSERT INTO {qn(model._meta.db_table)} ({', '.join(columns)}) "
+            f"SELECT {', '.join(values)} {source}",
+            params,
         )
-        plan.result.camera_ids.extend(camera_ids)
-        _insert(
-            Enrolment,
-            [
-                {"camera_id": pk, "program_id": program.pk, "state": EnrolmentState.DRAFT}
-                for pk in camera_ids
-            ],
-        )
-    if plan.changed_cameras:
-        Camera.objects.bulk_update(
-            plan.changed_cameras, [*CAMERA_FIELDS, "updated_at"], batch_size=BATCH
-        )
-    if plan.enrol_existing:
-        Enrolment.objects.bulk_create(
-            [Enrolment(camera_id=pk, program=program) for pk in plan.enrol_existing],
-            batch_size=BATCH,
-            ignore_conflicts=True,
-        )
-    for camera_id, material in plan.material_camera_ids.items():
-        labels = ", ".join(
-            str(getattr(Camera._meta.get_field(name), "verbose_name", name)) for name in material
-        )
-        for enrolment in Enrolment.objects.filter(
-            camera_id=camera_id, state__in=owner_services.REVIEWED_STATES
+
+    def write(self, *, program: Program, with_camera_ids: bool) -> list[int]:
+        self.close()
+        t = self.TABLE
+        execute = self.cursor.execute
+        # A new id for each new site and recorder, by the file's number.
+        for kind, table, model in (
+            ("S", self.SITE_IDS, Site),
+            ("R", self.RECORDER_IDS, Recorder),
         ):
-            owner_services.enrolment_transition(
-                enrolment=enrolment,
-                to_state=EnrolmentState.SUBMITTED,
-                actor=actor,
-                reason=f"perubahan oleh impor berkas: {labels}",
+            execute(
+                f"CREATE TEMPORARY TABLE {table} ON COMMIT DROP AS "  # noqa: S608
+                f"SELECT no, nextval(pg_get_serial_sequence(%s, 'id')) AS id "
+                f"FROM {t} WHERE kind = %s",
+                [model._meta.db_table, kind],
             )
+            execute(f"CREATE UNIQUE INDEX ON {table} (no)")
+        if self.sites:
+            execute(
+                *self._insert(
+                    Site,
+                    {
+                        "id": "i.id",
+                        "owner_id": _Value(self.owner.pk),
+                        "name": "left(s.ref, 120)",
+                        "ref": "s.ref",
+                        **{c: f"s.{c}" for c in ("address", "latitude", "longitude")},
+                        "village_id": "s.village_id",
+                        "contact_name": "coalesce(n.contact_name, s.contact_name)",
+                        "contact_phone": "coalesce(p.contact_phone, s.contact_phone)",
+                    },
+                    f"FROM {t} s JOIN {self.SITE_IDS} i ON i.no = s.no "
+                    f"LEFT JOIN {t} n ON n.kind = 'N' AND n.no = s.no "
+                    f"LEFT JOIN {t} p ON p.kind = 'P' AND p.no = s.no WHERE s.kind = 'S'",
+                )
+            )
+        if self.recorders:
+            execute(
+                *self._insert(
+                    Recorder,
+                    {
+                        "id": "i.id",
+                        "site_id": "coalesce(r.parent_id, si.id)",
+                        **{c: f"r.{c}" for c in ("host", "brand", "rtsp_port", "onvif_port")},
+                        **{c: f"r.{c}" for c in ("username", "password")},
+                    },
+                    f"FROM {t} r JOIN {self.RECORDER_IDS} i ON i.no = r.no "
+                    f"LEFT JOIN {self.SITE_IDS} si ON si.no = r.parent_no WHERE r.kind = 'R'",
+                )
+            )
+        camera_ids: list[int] = []
+        if self.cameras:
+            camera_sql, camera_params = self._insert(
+                Camera,
+                {
+                    "recorder_id": "coalesce(c.parent_id, ri.id)",
+                    **{c: f"c.{c}" for c in ("channel", "name", "latitude", "longitude")},
+                    **{c: f"c.{c}" for c in ("direction", "angle", "sees_public_space")},
+                },
+                f"FROM {t} c LEFT JOIN {self.RECORDER_IDS} ri ON ri.no = c.parent_no "
+                f"WHERE c.kind = 'C' RETURNING id",
+            )
+            enrolment_sql, enrolment_params = self._insert(
+                Enrolment,
+                {
+                    "camera_id": "new.id",
+                    "program_id": _Value(program.pk),
+                    "state": _Value(EnrolmentState.DRAFT),
+                },
+                "FROM new",
+            )
+            returning = " RETURNING camera_id" if with_camera_ids else ""
+            execute(
+                f"WITH new AS ({camera_sql}) {enrolment_sql}{returning}",
+                [*camera_params, *enrolment_params],
+            )
+            if with_camera_ids:
+                camera_ids = [pk for (pk,) in self.cursor.fetchall()]
+        execute(f"DROP TABLE {t}, {self.SITE_IDS}, {self.RECORDER_IDS}")
+        return camera_ids
+
+
+@dataclass(frozen=True)
+class _Value:
+    value: Any
+
+
+class _OrmSink(_Sink):
+    """Other databases (SQLite, the embedded default): ``bulk_create`` at the end."""
+
+    def __init__(self, owner: Owner) -> None:
+        self.owner = owner
+        self.sites: dict[int, Site] = {}
+        self.recorders: dict[int, tuple[int | None, Recorder]] = {}
+        self.cameras: list[tuple[int | None, Camera]] = []
+
+    def close(self, exc: BaseException | None = None) -> None:
+        pass
+
+    def site(self, site_no: int, row: Row, owner_id: int) -> None:
+        self.sites[site_no] = Site(
+            owner_id=owner_id,
+            ref=row.site_ref,
+            name=row.site_ref[:120],
+            address=row.address,
+            latitude=row.latitude,
+            longitude=row.longitude,
+            village_id=row.village_pk,
+            contact_name=row.contact_name or "",
+            contact_phone=row.contact_phone or "",
+        )
+
+    def site_contact(self, site_no: int, name: str | None, phone: str | None) -> None:
+        site = self.sites[site_no]
+        if name:
+            site.contact_name = name
+        if phone:
+            site.contact_phone = phone
+
+    def recorder(
+        self, recorder_no: int, site_no: int | None, site_id: int | None, row: Row
+    ) -> None:
+        recorder = Recorder(**_new_recorder_values(row))
+        if site_id is not None:
+            recorder.site_id = site_id
+        self.recorders[recorder_no] = (site_no, recorder)
+
+    def camera(self, recorder_no: int | None, recorder_id: int | None, values: tuple) -> None:
+        channel, name, lat, lng, direction, angle, sees = values
+        camera = Camera(
+            channel=channel,
+            name=name,
+            latitude=lat,
+            longitude=lng,
+            direction=direction,
+            angle=angle,
+            sees_public_space=sees,
+        )
+        if recorder_id is not None:
+            camera.recorder_id = recorder_id
+        self.cameras.append((recorder_no, camera))
+
+    def write(self, *, program: Program, with_camera_ids: bool) -> list[int]:
+        Site.objects.bulk_create(self.sites.values(), batch_size=BATCH)
+        for site_no, recorder in self.recorders.values():
+            if site_no is not None:
+                recorder.site_id = self.sites[site_no].pk
+        Recorder.objects.bulk_create([r for _no, r in self.recorders.values()], batch_size=BATCH)
+        for recorder_no, camera in self.cameras:
+            if recorder_no is not None:
+                camera.recorder_id = self.recorders[recorder_no][1].pk
+        cameras = Camera.objects.bulk_create([c for _no, c in self.cameras], batch_size=BATCH)
+        Enrolment.objects.bulk_create(
+            [Enrolment(camera_id=c.pk, program=program) for c in cameras], batch_size=BATCH
+        )
+        return [c.pk for c in cameras]
+
+
+# --- reading the file against what exists ----------------------------------------------
+
+NO_CONTACT_NAME, NO_CONTACT_PHONE = 1, 2
+
+
+class _Import:
+    """Feeds the checked rows: counts what is new, changed or unchanged, hands new rows
+    to the sink (none in a dry run) and collects changes to existing rows.
+
+    Per row it keeps nothing; per site a byte (new sites) or the values to compare
+    (existing sites), per recorder its id.
+    """
+
+    def __init__(self, *, owner: Owner, existing: _Existing, sink: _Sink | None) -> None:
+        self.owner = owner
+        self.existing = existing
+        self.sink = sink
+        self.result = ImportResult()
+        self.default_name = _("Kamera %(channel)s")
+        self.site_ids = array("q")  # by site_no: the existing site's id, or 0 when new
+        self.new_site_contact = bytearray()  # by site_no: which contact is still missing
+        self.site_values: dict[int, list[Any]] = {}  # existing sites: values from the file
+        self.recorder_ids = array("q")  # by recorder_no: the existing recorder's id, or 0
+        self.changed_sites: list[Site] = []
+        self.changed_recorders: list[Recorder] = []
+        self.changed_cameras: list[Camera] = []
+        self.material: dict[int, list[str]] = {}
+        self.enrol_existing: list[int] = []
+        self.camera_ids: list[int] = []
+
+    def feed(self, row: Row) -> None:
+        result = self.result
+        site_no = row.site_no
+        if row.first_of_site:
+            self._site(row)
+        elif self.site_ids[site_no]:
+            values = self.site_values[site_no]
+            if values[4] is None:
+                values[4] = row.contact_name
+            if values[5] is None:
+                values[5] = row.contact_phone
+        elif self.new_site_contact[site_no]:
+            missing = self.new_site_contact[site_no]
+            name = row.contact_name if missing & NO_CONTACT_NAME else None
+            phone = row.contact_phone if missing & NO_CONTACT_PHONE else None
+            if self.sink is not None:
+                if name:
+                    self.sink.site_contact(site_no, name, None)
+                if phone:
+                    self.sink.site_contact(site_no, None, phone)
+            self.new_site_contact[site_no] = (
+                missing & ~(NO_CONTACT_NAME if name else 0) & ~(NO_CONTACT_PHONE if phone else 0)
+            )
+        if row.first_of_recorder:
+            self._recorder(row)
+        recorder_id = self.recorder_ids[row.recorder_no]
+        stored = self.existing.cameras.get(row.camera_key) if recorder_id else None
+        if stored is None:
+            result.created += 1
+            if self.sink is not None:
+                self.sink.camera(
+                    None if recorder_id else row.recorder_no,
+                    recorder_id or None,
+                    (
+                        row.channel,
+                        row.camera_name or self.default_name % {"channel": row.channel},
+                        row.latitude,
+                        row.longitude,
+                        row.direction if row.direction is not None else 0,
+                        row.angle if row.angle is not None else 90,
+                        row.sees_public_space if row.sees_public_space is not None else True,
+                    ),
+                )
+            return
+        pk, stored_values = stored
+        self.camera_ids.append(pk)
+        changes = _changes(
+            stored_values,
+            CAMERA_FIELDS,
+            (
+                row.camera_name,
+                row.latitude,
+                row.longitude,
+                row.direction,
+                row.angle,
+                row.sees_public_space,
+            ),
+        )
+        enrolled = pk in self.existing.enrolled
+        if changes:
+            camera = Camera(pk=pk, **dict(zip(CAMERA_FIELDS, stored_values, strict=True)))
+            for name, value in changes.items():
+                setattr(camera, name, value)
+            self.changed_cameras.append(camera)
+            material = [n for n in changes if n in owner_services.MATERIAL_FIELDS]
+            if material:
+                self.material[pk] = material
+        if not enrolled:
+            self.enrol_existing.append(pk)
+        if changes or not enrolled:
+            result.updated += 1
+        else:
+            result.unchanged += 1
+
+    def _site(self, row: Row) -> None:
+        result = self.result
+        if len(result.points) < POINTS_MAX:
+            result.points.append([float(row.latitude), float(row.longitude), row.site_ref])
+        stored = self.existing.sites.get(row.site_key)
+        if stored is not None:
+            self.site_ids.append(stored[0])
+            self.new_site_contact.append(0)
+            self.site_values[row.site_no] = [
+                row.address,
+                row.latitude,
+                row.longitude,
+                row.village_pk,
+                row.contact_name,
+                row.contact_phone,
+            ]
+            return
+        result.sites["created"] += 1
+        self.site_ids.append(0)
+        self.new_site_contact.append(
+            (0 if row.contact_name else NO_CONTACT_NAME)
+            | (0 if row.contact_phone else NO_CONTACT_PHONE)
+        )
+        if self.sink is not None:
+            self.sink.site(row.site_no, row, self.owner.pk)
+
+    def _recorder(self, row: Row) -> None:
+        counts = self.result.recorders
+        site_id = self.site_ids[row.site_no]
+        stored = self.existing.recorders.get(row.recorder_key) if site_id else None
+        if stored is None:
+            counts["created"] += 1
+            self.recorder_ids.append(0)
+            if self.sink is not None:
+                self.sink.recorder(
+                    row.recorder_no, None if site_id else row.site_no, site_id or None, row
+                )
+            return
+        pk, values = stored
+        self.recorder_ids.append(pk)
+        given = (
+            row.brand if row.brand_given else None,
+            row.rtsp_port,
+            row.onvif_port,
+            row.username,
+            row.password,
+        )
+        changes = _changes(values, RECORDER_FIELDS, given)
+        if changes:
+            recorder = Recorder(pk=pk, **dict(zip(RECORDER_FIELDS, values, strict=True)))
+            for name, value in changes.items():
+                setattr(recorder, name, value)
+            self.changed_recorders.append(recorder)
+            counts["updated"] += 1
+        else:
+            counts["unchanged"] += 1
+
+    def finish(self) -> None:
+        """Compare the existing sites now that all their rows are read."""
+        counts = self.result.sites
+        stored_values = dict(self.existing.sites.values())
+        for site_no, values in self.site_values.items():
+            pk = self.site_ids[site_no]
+            stored = stored_values[pk]
+            changes = _changes(stored, SITE_FIELDS, tuple(values))
+            if changes:
+                site = Site(pk=pk, **dict(zip(SITE_FIELDS, stored, strict=True)))
+                for name, value in changes.items():
+                    setattr(site, name, value)
+                self.changed_sites.append(site)
+                counts["updated"] += 1
+            else:
+                counts["unchanged"] += 1
+
+    def write(self, *, program: Program, actor: Any, with_camera_ids: bool) -> None:
+        """Write the changes to existing rows; the sink has written the new ones."""
+        if self.changed_sites:
+            Site.objects.bulk_update(self.changed_sites, SITE_FIELDS, batch_size=BATCH)
+        if self.changed_recorders:
+            Recorder.objects.bulk_update(self.changed_recorders, RECORDER_FIELDS, batch_size=BATCH)
+        if self.changed_cameras:
+            now = timezone.now()
+            for camera in self.changed_cameras:
+                camera.updated_at = now
+            Camera.objects.bulk_update(
+                self.changed_cameras, [*CAMERA_FIELDS, "updated_at"], batch_size=BATCH
+            )
+        if self.enrol_existing:
+            Enrolment.objects.bulk_create(
+                [Enrolment(camera_id=pk, program=program) for pk in self.enrol_existing],
+                batch_size=BATCH,
+                ignore_conflicts=True,
+            )
+        for camera_id, material in self.material.items():
+            labels = ", ".join(
+                str(getattr(Camera._meta.get_field(name), "verbose_name", name))
+                for name in material
+            )
+            for enrolment in Enrolment.objects.filter(
+                camera_id=camera_id, state__in=owner_services.REVIEWED_STATES
+            ):
+                owner_services.enrolment_transition(
+                    enrolment=enrolment,
+                    to_state=EnrolmentState.SUBMITTED,
+                    actor=actor,
+                    reason=f"perubahan oleh impor berkas: {labels}",
+                )
+
+
+def _read(
+    stream: RowStream,
+    importer: _Import,
+    on_progress: Callable[[int], None] | None,
+) -> None:
+    feed = importer.feed
+    for row in stream.rows(on_progress=on_progress):
+        feed(row)
+    importer.finish()
+    result = importer.result
+    result.errors = [e.as_dict() for e in stream.errors]
+    result.rows = stream.row_count
 
 
 def import_run(
     *,
     owner: Owner,
     program: Program,
-    data: bytes,
+    data: estate_file.Source,
     filename: str = "",
     dry_run: bool = False,
     skip_invalid: bool = False,
     actor: Any = None,
     on_progress: Callable[[int], None] | None = None,
     in_transaction: Callable[[ImportResult], None] | None = None,
+    with_camera_ids: bool = False,
 ) -> ImportResult:
     """Read, check and (unless ``dry_run``) write the file; all or nothing.
 
+    ``data`` is the file's bytes or a binary file (streamed, never read whole).
     Rows with errors stop the write unless ``skip_invalid``, which writes the
     valid rows. ``in_transaction`` runs inside the write's transaction (the web
     flow marks its job applied there, so "applied" and the rows commit together).
+    ``with_camera_ids`` lists the file's cameras in ``camera_ids``.
     Raises ``ImportBusy`` when another import of the owner is being written.
+
+    The file is read once, as a stream: rows are checked and compared with what
+    the owner has as they come, and new ones go straight to the database
+    (PostgreSQL: ``COPY``) inside the transaction; when the file turns out to
+    have errors, the transaction is rolled back.
     """
+    area = program_area(program)
     try:
-        parsed = estate_file.parse(
-            data, program_area(program), filename=filename, on_progress=on_progress
-        )
+        stream = RowStream(data, area, filename=filename)
     except FileUnusable as exc:
-        return ImportResult(unusable=True, errors=[{"row": 0, "column": "", "message": str(exc)}])
-    errors = [e.as_dict() for e in parsed.errors]
-    if not dry_run and (skip_invalid or not errors):
+        return _unusable(exc)
+    if dry_run:
+        importer = _Import(
+            owner=owner, existing=_Existing.load(owner=owner, program=program), sink=None
+        )
         try:
-            with transaction.atomic():
-                # One import per owner at a time: the second is told to retry, never queued
-                # behind the first to write the same sites twice.
-                Owner.objects.select_for_update(nowait=True).filter(pk=owner.pk).exists()
-                plan = _plan(owner=owner, program=program, rows=parsed.rows)
-                _write(plan=plan, owner=owner, program=program, actor=actor)
-                plan.result.written = True
-                plan.result.errors = errors
-                plan.result.rows = parsed.row_count
-                if in_transaction is not None:
-                    in_transaction(plan.result)
-        except (IntegrityError, DatabaseError) as exc:
-            logger.info("import for owner %s refused: %s", owner.pk, exc.__class__.__name__)
-            raise ImportBusy from exc
-        return plan.result
-    plan = _plan(owner=owner, program=program, rows=parsed.rows)
-    plan.result.errors = errors
-    plan.result.rows = parsed.row_count
-    return plan.result
+            _read(stream, importer, on_progress)
+        except FileUnusable as exc:
+            return _unusable(exc)
+        return importer.result
+    try:
+        with transaction.atomic():
+            # One import per owner at a time: the second is told to retry, never queued
+            # behind the first to write the same sites twice.
+            Owner.objects.select_for_update(nowait=True).filter(pk=owner.pk).exists()
+            existing = _Existing.load(owner=owner, program=program)
+            with connection.cursor() as cursor:
+                sink: _Sink = (
+                    _CopySink(cursor, owner)
+                    if connection.vendor == "postgresql"
+                    else _OrmSink(owner)
+                )
+                importer = _Import(owner=owner, existing=existing, sink=sink)
+                try:
+                    _read(stream, importer, on_progress)
+                except BaseException as exc:
+                    sink.close(exc)
+                    raise
+                result = importer.result
+                if result.errors and not skip_invalid:
+                    sink.close()
+                    transaction.set_rollback(True)
+                    return result
+                new_ids = sink.write(program=program, with_camera_ids=with_camera_ids)
+            importer.write(program=program, actor=actor, with_camera_ids=with_camera_ids)
+            result.camera_ids = [*importer.camera_ids, *new_ids] if with_camera_ids else []
+            result.written = True
+            if in_transaction is not None:
+                in_transaction(result)
+    except FileUnusable as exc:
+        return _unusable(exc)
+    except (IntegrityError, DatabaseError) as exc:
+        logger.info("import for owner %s refused: %s", owner.pk, exc.__class__.__name__)
+        raise ImportBusy from exc
+    return result
+
+
+def _unusable(exc: FileUnusable) -> ImportResult:
+    return ImportResult(unusable=True, errors=[{"row": 0, "column": "", "message": str(exc)}])
 
 
 # --- jobs: upload, preview, confirm, apply, reap --------------------------------------
@@ -633,6 +978,7 @@ def import_job_apply(*, job_id: int) -> ImportJob | None:
             skip_invalid=job.skip_invalid,
             actor=job.user,
             in_transaction=mark_applied,
+            with_camera_ids=True,
         )
     except ImportBusy:
         _fail(job.pk, busy_message(), only_if=ImportStatus.APPLYING)

@@ -111,15 +111,15 @@ class Command(BaseCommand):
                     f"Berkas terlalu besar (paling besar "
                     f"{estate_file.MAX_FILE_BYTES // (1024 * 1024)} MB)."
                 )
-            with open(path, "rb") as handle:
-                data = handle.read()
+            handle = open(path, "rb")
         except OSError:
             return _unusable("Berkas tidak bisa dibaca.")
         try:
+            # The file is streamed, never read whole.
             return import_run(
                 owner=owner,
                 program=program,
-                data=data,
+                data=handle,
                 filename=os.path.basename(path),
                 dry_run=options["dry_run"],
                 skip_invalid=options["skip_invalid"],
@@ -128,3 +128,5 @@ class Command(BaseCommand):
         except ImportBusy:
             result = ImportResult(errors=[{"row": 0, "column": "", "message": busy_message()}])
             return result
+        finally:
+            handle.close()
