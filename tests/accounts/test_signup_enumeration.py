@@ -155,7 +155,7 @@ def test_settings_refuse_an_email_verification_mode_that_would_reveal_accounts(m
         env=env,
         capture_output=True,
         text=True,
-        timeout=60,
+        timeout=300,
         check=False,
     )
     assert result.returncode != 0

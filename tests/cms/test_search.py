@@ -35,7 +35,7 @@ def test_a_page_indexed_by_two_writers_at_once_keeps_the_newer_text(
 ) -> None:
     out = subprocess.run(
         [PYTHON, str(ROOT / "tests" / "cms" / "sqlite_index_race.py")],
-        cwd=ROOT, env=sqlite_env, check=True, capture_output=True, text=True, timeout=120,
+        cwd=ROOT, env=sqlite_env, check=True, capture_output=True, text=True, timeout=300,
     )  # fmt: skip
     result = json.loads(out.stdout.strip().splitlines()[-1])
     assert result["backend"] == "SerialSQLiteSearchBackend"

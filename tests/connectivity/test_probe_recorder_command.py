@@ -20,7 +20,7 @@ from tests.fakes.rtsp_server import RtspServer
 def run_command(*args: str, stdin: str = "", env: dict[str, str] | None = None):
     return subprocess.run(
         [sys.executable, "manage.py", "probe_recorder", *args],
-        input=stdin, capture_output=True, text=True, timeout=60, cwd=settings.BASE_DIR,
+        input=stdin, capture_output=True, text=True, timeout=300, cwd=settings.BASE_DIR,
         env={**os.environ, "DJANGO_SETTINGS_MODULE": "portal.settings_test", **(env or {})},
     )  # fmt: skip
 

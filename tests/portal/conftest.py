@@ -136,8 +136,14 @@ def celery_worker(
     worker.stop()
 
 
+#: Seconds to wait for a worker's condition. A wait ends as soon as its condition
+#: holds, so the margin costs nothing when the machine is fast; on a loaded 2-core
+#: machine (two suites at once, -n 4) a cold Celery worker took over 60 s to start.
+PATIENCE = 300
+
+
 def wait_until(
-    condition: Callable[[], Any], *, worker: Worker | None = None, timeout: float = 60
+    condition: Callable[[], Any], *, worker: Worker | None = None, timeout: float = PATIENCE
 ) -> Any:
     """Poll ``condition`` until it returns something truthy; fail after ``timeout`` s."""
     deadline = time.monotonic() + timeout
@@ -154,7 +160,7 @@ def wait_until(
 
 
 def wait_for_status(
-    result: TaskResult, statuses: set[str], *, worker: Worker, timeout: float = 60
+    result: TaskResult, statuses: set[str], *, worker: Worker, timeout: float = PATIENCE
 ) -> TaskResult:
     def reached() -> bool:
         try:

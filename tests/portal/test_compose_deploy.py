@@ -42,7 +42,7 @@ def test_the_compose_defaults_pass_check_deploy_at_warning_level():
         env=clean,
         capture_output=True,
         text=True,
-        timeout=120,
+        timeout=300,
         check=False,
     )
 

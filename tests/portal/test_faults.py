@@ -55,6 +55,7 @@ from tests.joining.estate_helpers import csv_bytes, estate_program, row
 from tests.portal.conftest import (
     BIN,
     CELERY_BACKEND,
+    PATIENCE,
     Q2_BACKEND,
     ROOT,
     Worker,
@@ -83,9 +84,6 @@ pytestmark = [
 ]
 
 FINISHED = {TaskResultStatus.SUCCESSFUL, TaskResultStatus.FAILED}
-# Seconds to wait for a condition: workers restart and probe workers start cold on a
-# loaded machine; a wait ends as soon as its condition holds.
-PATIENCE = 240
 # Short probes against a silent peer (a few seconds each), so a run can be cut off.
 QUICK_PROBES = {
     "CONNECTIVITY_STEP_TIMEOUT": "2",

@@ -22,7 +22,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.xdist_group("engines")]
 
 def get(url: str) -> tuple[int, dict[str, Any]] | None:
     try:
-        with urllib.request.urlopen(url, timeout=10) as response:  # noqa: S310 - our own server
+        with urllib.request.urlopen(url, timeout=60) as response:  # noqa: S310 - our own server
             return response.status, json.load(response)
     except urllib.error.HTTPError as error:
         return error.code, json.load(error)
