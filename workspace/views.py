@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
@@ -103,9 +102,11 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     sort = sort if sort in boards.SORTS else "gap"
     key = boards.dashboard_key(officer=request.officer, program=program, unit_id=unit_id)
     html_key = f"{key}:html:{sort}:{get_language()}"
-    board_html = cache.get(html_key)
-    outages = None if board_html is None else boards.outages_cached(user=request.user, key=key)
-    if board_html is None or outages is None:
+    found = boards.cached_many([html_key, boards.outages_key(key)])
+    board_html, raw_outages = found.get(html_key), found.get(boards.outages_key(key))
+    if board_html is not None and raw_outages is not None:
+        outages = boards.outages_visible(user=request.user, raw=raw_outages)
+    else:
         board = boards.dashboard_for(
             user=request.user, officer=request.officer, program=program, unit_id=unit_id, key=key
         )
@@ -119,7 +120,7 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
                 "rows": boards.rows_sorted(board.rows, sort),
             },
         )
-        cache.set(html_key, board_html, boards.cache_seconds())
+        boards.cache_many({html_key: board_html})
         outages = board.outages
     return render(
         request,
