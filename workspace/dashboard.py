@@ -21,6 +21,7 @@ from __future__ import annotations
 import datetime as dt
 import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -168,6 +169,7 @@ class Dashboard:
     raw_outages: list[_RawOutage]
     drill_units: list[PoliceUnit]
     outages: list[Outage] = field(default_factory=list)
+    counted_at: dt.datetime = field(default_factory=timezone.now)
 
     @property
     def percent_label(self) -> str:
@@ -477,10 +479,59 @@ def cache_seconds() -> int:
     return int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60))
 
 
+def _board_of(*, officer: Officer, program: Program, unit_id: int | None) -> str:
+    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
+    return f"{program.pk}.{program.target}:{who}:{unit_id}"
+
+
 def dashboard_key(*, officer: Officer, program: Program, unit_id: int | None) -> str:
     """The cache key of a dashboard: what it shows changes only when this key does."""
-    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
-    return f"{CACHE_PREFIX}:{program.pk}.{program.target}:{who}:{unit_id}:{current_stamp()}"
+    board = _board_of(officer=officer, program=program, unit_id=unit_id)
+    return f"{CACHE_PREFIX}:{board}:{current_stamp()}"
+
+
+def latest_key(*, officer: Officer, program: Program, unit_id: int | None, variant: str) -> str:
+    """Where the last counted version of a board (any change stamp) is kept, with
+    ``variant`` (sort and language) for its HTML; see ``board_or_recount``."""
+    board = _board_of(officer=officer, program=program, unit_id=unit_id)
+    return f"{CACHE_PREFIX}:latest:{board}:{variant}"
+
+
+RECOUNT_LOCK_SECONDS = 120
+
+
+def recounting_key(latest: str) -> str:
+    """Held (``cache.add``) by the one request that recounts the board kept under ``latest``."""
+    return f"{latest}:recounting"
+
+
+def board_or_recount(
+    *, key: str, variant: str, latest: str, recount: Callable[[], tuple[str, list[_RawOutage]]]
+) -> tuple[str, list[_RawOutage]]:
+    """The HTML (in ``variant``) and raw outages of the board under ``key``, else
+    recounted by ``recount``.
+
+    At a million cameras a recount takes seconds. While one request recounts a
+    board after a change, the others are served the board's last counted version
+    (``latest``) instead of all waiting for (and all running) the same recount;
+    the board says when its figures were counted. Only a board never counted
+    before makes every request wait.
+    """
+    html_key, raw_key = f"{key}:html:{variant}", outages_key(key)
+    found = cached_many([html_key, raw_key])
+    if html_key in found and raw_key in found:
+        return found[html_key], found[raw_key]
+    stale: tuple[str, list[_RawOutage]] | None = cached_many([latest]).get(latest)
+    lock = recounting_key(latest)
+    if stale is not None and not cache.add(lock, 1, RECOUNT_LOCK_SECONDS):
+        return stale
+    try:
+        html, raw = recount()
+        cache_many({html_key: html, latest: (html, raw)})
+    finally:
+        if stale is not None:
+            cache.delete(lock)
+    return html, raw
 
 
 def dashboard_for(

@@ -88,7 +88,9 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     """Funnel, target, trend, breakdown, outages and queue age of one program.
 
     The board (the same for every officer of a unit) is rendered once per change
-    and cached as HTML; only the outages are narrowed per officer on each request.
+    and cached as HTML (``boards.board_or_recount``: while one request recounts it,
+    the others get its last counted version); only the outages are narrowed per
+    officer on each request.
     """
     programs = boards.programs_for(user=request.user, officer=request.officer)
     if not programs:
@@ -101,16 +103,15 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     sort = request.GET.get("sort", "gap")
     sort = sort if sort in boards.SORTS else "gap"
     key = boards.dashboard_key(officer=request.officer, program=program, unit_id=unit_id)
-    html_key = f"{key}:html:{sort}:{get_language()}"
-    found = boards.cached_many([html_key, boards.outages_key(key)])
-    board_html, raw_outages = found.get(html_key), found.get(boards.outages_key(key))
-    if board_html is not None and raw_outages is not None:
-        outages = boards.outages_visible(user=request.user, raw=raw_outages)
-    else:
+    variant = f"{sort}:{get_language()}"
+    computed: list[boards.Outage] = []
+
+    def recount() -> tuple[str, list[Any]]:
         board = boards.dashboard_for(
             user=request.user, officer=request.officer, program=program, unit_id=unit_id, key=key
         )
-        board_html = render_to_string(
+        computed[:] = board.outages
+        html = render_to_string(
             "police/_board.html",
             {
                 "officer": request.officer,
@@ -120,8 +121,17 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
                 "rows": boards.rows_sorted(board.rows, sort),
             },
         )
-        boards.cache_many({html_key: board_html})
-        outages = board.outages
+        return html, board.raw_outages
+
+    board_html, raw_outages = boards.board_or_recount(
+        key=key,
+        variant=variant,
+        latest=boards.latest_key(
+            officer=request.officer, program=program, unit_id=unit_id, variant=variant
+        ),
+        recount=recount,
+    )
+    outages = computed or boards.outages_visible(user=request.user, raw=raw_outages)
     return render(
         request,
         "police/dashboard.html",
