@@ -23,7 +23,9 @@ What it does (issue 12, "Speed")
    memory every 5 ms; it prints the time, the rows and the peak RSS growth.
 
 Targets (printed as ok/MISS): dashboard >= 25% of the trivial view's requests/s and
-p95 < 150 ms at 16 connections; export < 5 s and peak RSS growth < 50 MB.
+p95 < 150 ms at 16 connections (< 500 ms at 1,000,000 cameras); export < 5 s and peak
+RSS growth < 50 MB. The first dashboard request, which counts the board, is timed
+apart: it happens once per change, and meanwhile others get the last count.
 
 Run:  .venv/bin/python bench/police_bench.py [--cameras 60000] [--connections 16] [--rounds 3]
 """
@@ -224,6 +226,14 @@ def bench_dashboard(args: argparse.Namespace, env: dict[str, str]) -> tuple[Resu
             f"cache {env['CACHE_URL'].split(':')[0]}, {args.connections} keep-alive connections, "
             f"{args.rounds} rounds of {args.seconds:.0f}s per URL after {args.warmup:.0f}s warm-up"
         )
+        # The first request counts the board (rollups, queue ages, outages): at a million
+        # cameras that takes seconds. It happens once per change, so it is timed apart.
+        started = time.perf_counter()
+        status, _size, _lines = fetch(base + "/polisi/", cookie)
+        print(
+            f"    first dashboard request (counts the board): status {status}, "
+            f"{time.perf_counter() - started:.2f} s"
+        )
         totals = {
             "trivial view": Result("trivial view", 0, 0, 0.0, []),
             "dashboard": Result("dashboard", 0, 0, 0.0, []),
@@ -376,7 +386,10 @@ def main() -> int:
         f"==> dashboard / trivial view: {ratio:.0%} "
         f"(target >= 25%: {'ok' if ratio >= 0.25 else 'MISS'})"
     )
-    print(f"==> dashboard p95 {p95:.1f} ms (target < 150 ms: {'ok' if p95 < 150 else 'MISS'})")
+    limit = 500 if int(cameras) >= 1_000_000 else 150  # issue 12: < 500 ms at a million
+    print(
+        f"==> dashboard p95 {p95:.1f} ms (target < {limit} ms: {'ok' if p95 < limit else 'MISS'})"
+    )
     if export is not None:
         seconds, rows, growth = export
         print(
