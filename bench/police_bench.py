@@ -6,11 +6,12 @@ What it does (issue 12, "Speed")
    ``seed_demo --cameras N`` (default 60,000; idempotent, so a second run is quick).
 2. Signs in the demo Polres commander (polres@demo.cctvwarga.id, Polresta Tangerang,
    TOTP enrolled) by writing a session directly, as ``Client.force_login`` does.
-3. Starts gunicorn with production-like settings (DEBUG=false, gthread workers,
-   persistent connections, the cache from CACHE_URL: Redis when one answers, else the
-   file cache) on a loopback port, and drives ``/bench-trivial`` and ``/polisi/`` in
-   alternating rounds over ``--connections`` keep-alive connections (16 by default),
-   printing requests/s, p50 and p95 of each and the ratio dashboard / trivial.
+3. Starts gunicorn with the production settings (``gunicorn.conf.py``: gthread, one
+   worker per core plus one, 4 threads each; DEBUG=false, persistent connections, the
+   cache from CACHE_URL: Redis when one answers, else the file cache) on a loopback
+   port, and drives ``/bench-trivial`` and ``/polisi/`` in alternating rounds over
+   ``--connections`` keep-alive connections (16 by default), printing requests/s,
+   p50 and p95 of each and the ratio dashboard / trivial.
 4. CSV export, in a second database (``--export-database-url``, default
    .../cctv_police_bench_export, so the dashboard's stays at exactly N cameras): an
    officer of a bench-only Polda whose jurisdiction covers every demo province (one
@@ -22,7 +23,9 @@ What it does (issue 12, "Speed")
    memory every 5 ms; it prints the time, the rows and the peak RSS growth.
 
 Targets (printed as ok/MISS): dashboard >= 25% of the trivial view's requests/s and
-p95 < 150 ms at 16 connections; export < 5 s and peak RSS growth < 50 MB.
+p95 < 150 ms at 16 connections (< 500 ms at 1,000,000 cameras); export < 5 s and peak
+RSS growth < 50 MB. The first dashboard request, which counts the board, is timed
+apart: it happens once per change, and meanwhile others get the last count.
 
 Run:  .venv/bin/python bench/police_bench.py [--cameras 60000] [--connections 16] [--rounds 3]
 """
@@ -33,6 +36,7 @@ import argparse
 import asyncio
 import http.client
 import os
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -140,33 +144,38 @@ async def drive(
     return result
 
 
-def gunicorn(env: dict[str, str], port: int, workers: int, threads: int) -> subprocess.Popen:
+def gunicorn(
+    env: dict[str, str], port: int, workers: int | None = None, threads: int | None = None
+) -> subprocess.Popen:
+    """gunicorn with the production settings (``gunicorn.conf.py``); ``workers`` and
+    ``threads`` override them only when given."""
+    override = []
+    if workers is not None:
+        override += ["--workers", str(workers)]
+    if threads is not None:
+        override += ["--threads", str(threads)]
     return subprocess.Popen(
         [
             PYTHON,
             "-m",
             "gunicorn",
-            "portal.wsgi:application",
+            "--config",
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"127.0.0.1:{port}",
-            "--worker-class",
-            "gthread",
-            "--workers",
-            str(workers),
-            "--threads",
-            str(threads),
-            "--keep-alive",
-            "30",
-            "--backlog",
-            "256",
-            "--timeout",
-            "120",
+            *override,
             "--log-level",
             "warning",
         ],
         cwd=ROOT,
         env={**env, "DJANGO_SETTINGS_MODULE": "bench.web_bench_settings"},
     )
+
+
+def gunicorn_shape(workers: int | None, threads: int | None) -> tuple[int, int]:
+    """Workers and threads gunicorn runs with: the flags, else ``gunicorn.conf.py``'s."""
+    conf = runpy.run_path(str(ROOT / "gunicorn.conf.py"))
+    return workers or int(conf["workers"]), threads or int(conf["threads"])
 
 
 def rss_kb(pid: int) -> int:
@@ -211,10 +220,19 @@ def bench_dashboard(args: argparse.Namespace, env: dict[str, str]) -> tuple[Resu
     server = gunicorn(env, port, args.workers, args.threads)
     try:
         wait_for(base)
+        shape = gunicorn_shape(args.workers, args.threads)
         print(
-            f"==> gunicorn gthread {args.workers}x{args.threads}, DEBUG=false, "
+            f"==> gunicorn gthread {shape[0]}x{shape[1]} (gunicorn.conf.py), DEBUG=false, "
             f"cache {env['CACHE_URL'].split(':')[0]}, {args.connections} keep-alive connections, "
             f"{args.rounds} rounds of {args.seconds:.0f}s per URL after {args.warmup:.0f}s warm-up"
+        )
+        # The first request counts the board (rollups, queue ages, outages): at a million
+        # cameras that takes seconds. It happens once per change, so it is timed apart.
+        started = time.perf_counter()
+        status, _size, _lines = fetch(base + "/polisi/", cookie)
+        print(
+            f"    first dashboard request (counts the board): status {status}, "
+            f"{time.perf_counter() - started:.2f} s"
         )
         totals = {
             "trivial view": Result("trivial view", 0, 0, 0.0, []),
@@ -323,8 +341,10 @@ def main() -> int:
     parser.add_argument("--seconds", type=float, default=5, help="per URL and round")
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--warmup", type=float, default=2)
-    parser.add_argument("--workers", type=int, default=os.cpu_count() or 2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument(
+        "--workers", type=int, help="override gunicorn.conf.py (default: cores + 1)"
+    )
+    parser.add_argument("--threads", type=int, help="override gunicorn.conf.py (default: 4)")
     parser.add_argument(
         "--export-database-url",
         default=os.environ.get(
@@ -366,7 +386,10 @@ def main() -> int:
         f"==> dashboard / trivial view: {ratio:.0%} "
         f"(target >= 25%: {'ok' if ratio >= 0.25 else 'MISS'})"
     )
-    print(f"==> dashboard p95 {p95:.1f} ms (target < 150 ms: {'ok' if p95 < 150 else 'MISS'})")
+    limit = 500 if int(cameras) >= 1_000_000 else 150  # issue 12: < 500 ms at a million
+    print(
+        f"==> dashboard p95 {p95:.1f} ms (target < {limit} ms: {'ok' if p95 < limit else 'MISS'})"
+    )
     if export is not None:
         seconds, rows, growth = export
         print(

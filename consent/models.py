@@ -517,6 +517,18 @@ class DataSubjectRequest(models.Model):
         return f"{self.get_kind_display()} — {self.owner_name}"
 
 
+class AccessAction(models.TextChoices):
+    """What an officer did with owner data; the owner's access log shows the label."""
+
+    LIST = "list", _("Melihat daftar")
+    VIEW = "view", _("Melihat data kamera")
+    PURPOSE = "purpose", _("Mencatat tujuan")
+    EXPORT = "export", _("Ekspor")
+    CREDENTIALS = "credentials", _("Membuka kata sandi perekam")
+    PHOTO = "photo", _("Melihat foto kunjungan")
+    SNAPSHOT = "snapshot", _("Mengambil cuplikan")
+
+
 class AccessLogEntry(models.Model):
     """A police view or export of owner data (UU PDP accountability)."""
 
@@ -529,7 +541,7 @@ class AccessLogEntry(models.Model):
     )
     unit_name = models.CharField(_("satuan"), max_length=150)
     at = models.DateTimeField(_("waktu"), auto_now_add=True)
-    action = models.CharField(_("tindakan"), max_length=20)
+    action = models.CharField(_("tindakan"), max_length=20, choices=AccessAction.choices)
     purpose = models.CharField(_("tujuan / nomor perkara"), max_length=300)
     cameras = models.ManyToManyField("owners.Camera", related_name="access_log", blank=True)
     owners = models.ManyToManyField("owners.Owner", related_name="access_log", blank=True)

@@ -35,6 +35,7 @@ from consent.forms import (
 from consent.models import (
     DEFAULT_SCOPES,
     SCOPE_POLICE_MAY,
+    AccessAction,
     ConsentRecord,
     DataSubjectRequest,
     RecordKind,
@@ -306,7 +307,7 @@ def _owner_rows(owner: Owner) -> list[tuple[str, Any]]:
 
 
 def _readable(data: dict[str, Any]) -> dict[str, Any]:
-    """A copy of the export for the page: states and record kinds by their names.
+    """A copy of the export for the page: states, record kinds and police actions by their names.
 
     The JSON download keeps the codes (``submitted``, ``agreement``), which other
     tools read.
@@ -321,6 +322,9 @@ def _readable(data: dict[str, Any]) -> dict[str, Any]:
                     enrolment["state"] = states.get(enrolment.get("state"), enrolment.get("state"))
     for record in shown.get("consent_records", []):
         record["kind"] = kinds.get(record.get("kind"), record.get("kind"))
+    actions = dict(AccessAction.choices)
+    for access in shown.get("police_access_log", []):
+        access["action"] = actions.get(access.get("action"), access.get("action"))
     for step in shown.get("processing_history", []):
         if "camera_id" in step:
             step["what"] = _("Kamera %(camera)s di %(program)s") % {

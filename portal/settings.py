@@ -487,6 +487,9 @@ PROGRESS_CACHE_SECONDS = env_int("PROGRESS_CACHE_SECONDS", 60)
 # A connected recorder failing its re-checks this long shows as an outage on the police
 # dashboard (keep it below CONNECTIVITY_RECHECK_HOURS: then it appears within one cycle).
 POLICE_OUTAGE_AFTER_MINUTES = env_int("POLICE_OUTAGE_AFTER_MINUTES", 60)
+# How often a web process re-reads the police dashboard's change stamp; what it read
+# from the shared cache it keeps that long in process (0: every request asks).
+DASHBOARD_MEMO_SECONDS = float(env_str("DASHBOARD_MEMO_SECONDS", "1"))
 PAGE_CACHE_SECONDS = env_int("PAGE_CACHE_SECONDS", 60)
 PAGE_CACHE_MEMO_SECONDS = float(env_str("PAGE_CACHE_MEMO_SECONDS", "1"))
 

@@ -16,6 +16,8 @@ os.environ.setdefault("CONNECTIVITY_ANY_PORT_IN_ALLOWED_NETWORKS", "true")
 # Rate limits off by default in tests (many checks hit 127.0.0.1); their own tests set them.
 os.environ.setdefault("CONNECTIVITY_RATE_LIMIT_PER_USER", "0")
 os.environ.setdefault("CONNECTIVITY_RATE_LIMIT_PER_HOST", "0")
+# Dashboards re-read their change stamp on every request (a test moves and looks at once).
+os.environ.setdefault("DASHBOARD_MEMO_SECONDS", "0")
 
 from portal.settings import *  # noqa: F403
 

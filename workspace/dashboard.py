@@ -7,12 +7,21 @@ process* = submitted + checked, and they count every enrolment in the
 jurisdiction, as the public page does. What needs the enrolment rows (the
 median wait, cameras counted but not listed) is computed once per change of
 ``registry.progress.progress_stamp`` and cached.
+
+Each web process reads the change stamp at most once per
+``DASHBOARD_MEMO_SECONDS`` (1 s by default) and keeps what it read from the
+shared cache (the rendered board, its outages, the unit's programs) in a small
+in-process table in front of it, as ``cms.page_cache`` does for public pages:
+a steady stream of dashboard requests then costs no query and no cache round
+trip beyond signing in, and a change shows within that second.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import time
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -160,6 +169,7 @@ class Dashboard:
     raw_outages: list[_RawOutage]
     drill_units: list[PoliceUnit]
     outages: list[Outage] = field(default_factory=list)
+    counted_at: dt.datetime = field(default_factory=timezone.now)
 
     @property
     def percent_label(self) -> str:
@@ -376,6 +386,64 @@ def outages_visible(*, user: Any, raw: list[_RawOutage]) -> list[Outage]:
     ]
 
 
+# --- what a web process keeps -----------------------------------------------------------
+
+LOCAL_MAX_ENTRIES = 256
+# Per process: (read at, stamp) and key -> (stored at, value).
+_stamp_memo: tuple[float, str] = (float("-inf"), "")
+_local: dict[str, tuple[float, Any]] = {}
+
+
+def memo_seconds() -> float:
+    return float(getattr(settings, "DASHBOARD_MEMO_SECONDS", 1.0))
+
+
+def cached_many(keys: list[str]) -> dict[str, Any]:
+    """The values of ``keys`` found in this process's table, else in the shared cache
+    (one round trip for all that are missing); what the shared cache had is kept here."""
+    found: dict[str, Any] = {}
+    keep = memo_seconds() > 0
+    if keep:
+        now = time.monotonic()
+        for key in keys:
+            entry = _local.get(key)
+            if entry is not None and now - entry[0] <= cache_seconds():
+                found[key] = entry[1]
+    missing = [k for k in keys if k not in found]
+    if missing:
+        shared = cache.get_many(missing)
+        if keep:
+            _keep(shared)
+        found.update(shared)
+    return found
+
+
+def cache_many(values: dict[str, Any]) -> None:
+    """Store ``values`` in the shared cache (``PROGRESS_CACHE_SECONDS``) and in this process."""
+    cache.set_many(values, cache_seconds())
+    if memo_seconds() > 0:
+        _keep(values)
+
+
+def _keep(values: dict[str, Any]) -> None:
+    if len(_local) + len(values) > LOCAL_MAX_ENTRIES:
+        _local.clear()
+    now = time.monotonic()
+    for key, value in values.items():
+        _local[key] = (now, value)
+
+
+def current_stamp() -> str:
+    """The change stamp (``_stamp``), re-read at most once per ``DASHBOARD_MEMO_SECONDS``."""
+    global _stamp_memo
+    now = time.monotonic()
+    read_at, stamp = _stamp_memo
+    if now - read_at >= memo_seconds():
+        stamp = _stamp()
+        _stamp_memo = (now, stamp)
+    return stamp
+
+
 def _stamp() -> str:
     """Changes with any enrolment created or moved (as ``registry.progress.progress_stamp``)
     or any recorder going offline or online: one statement, three index lookups."""
@@ -397,10 +465,10 @@ def programs_for(*, user: Any, officer: Officer) -> list[Program]:
     """The programs an officer works on (``police.jurisdiction.programs_visible_to``),
     kept ``PROGRESS_CACHE_SECONDS`` per unit: they depend on the unit only."""
     key = f"{CACHE_PREFIX}:programs:{officer.unit_id}"
-    programs: list[Program] | None = cache.get(key)
+    programs: list[Program] | None = cached_many([key]).get(key)
     if programs is None:
         programs = list(programs_visible_to(user).select_related("unit").order_by("name"))
-        cache.set(key, programs, cache_seconds())
+        cache_many({key: programs})
     return programs
 
 
@@ -411,10 +479,59 @@ def cache_seconds() -> int:
     return int(getattr(settings, "PROGRESS_CACHE_SECONDS", 60))
 
 
+def _board_of(*, officer: Officer, program: Program, unit_id: int | None) -> str:
+    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
+    return f"{program.pk}.{program.target}:{who}:{unit_id}"
+
+
 def dashboard_key(*, officer: Officer, program: Program, unit_id: int | None) -> str:
     """The cache key of a dashboard: what it shows changes only when this key does."""
-    who = f"v{officer.pk}" if officer.role == OfficerRole.BHABINKAMTIBMAS else f"u{officer.unit_id}"
-    return f"{CACHE_PREFIX}:{program.pk}.{program.target}:{who}:{unit_id}:{_stamp()}"
+    board = _board_of(officer=officer, program=program, unit_id=unit_id)
+    return f"{CACHE_PREFIX}:{board}:{current_stamp()}"
+
+
+def latest_key(*, officer: Officer, program: Program, unit_id: int | None, variant: str) -> str:
+    """Where the last counted version of a board (any change stamp) is kept, with
+    ``variant`` (sort and language) for its HTML; see ``board_or_recount``."""
+    board = _board_of(officer=officer, program=program, unit_id=unit_id)
+    return f"{CACHE_PREFIX}:latest:{board}:{variant}"
+
+
+RECOUNT_LOCK_SECONDS = 120
+
+
+def recounting_key(latest: str) -> str:
+    """Held (``cache.add``) by the one request that recounts the board kept under ``latest``."""
+    return f"{latest}:recounting"
+
+
+def board_or_recount(
+    *, key: str, variant: str, latest: str, recount: Callable[[], tuple[str, list[_RawOutage]]]
+) -> tuple[str, list[_RawOutage]]:
+    """The HTML (in ``variant``) and raw outages of the board under ``key``, else
+    recounted by ``recount``.
+
+    At a million cameras a recount takes seconds. While one request recounts a
+    board after a change, the others are served the board's last counted version
+    (``latest``) instead of all waiting for (and all running) the same recount;
+    the board says when its figures were counted. Only a board never counted
+    before makes every request wait.
+    """
+    html_key, raw_key = f"{key}:html:{variant}", outages_key(key)
+    found = cached_many([html_key, raw_key])
+    if html_key in found and raw_key in found:
+        return found[html_key], found[raw_key]
+    stale: tuple[str, list[_RawOutage]] | None = cached_many([latest]).get(latest)
+    lock = recounting_key(latest)
+    if stale is not None and not cache.add(lock, 1, RECOUNT_LOCK_SECONDS):
+        return stale
+    try:
+        html, raw = recount()
+        cache_many({html_key: html, latest: (html, raw)})
+    finally:
+        if stale is not None:
+            cache.delete(lock)
+    return html, raw
 
 
 def dashboard_for(
@@ -431,15 +548,14 @@ def dashboard_for(
     board: Dashboard | None = cache.get(key)
     if board is None:
         board = _compute(officer=officer, program=program, unit_id=unit_id)
-        cache.set_many({key: board, f"{key}:outages": board.raw_outages}, cache_seconds())
+        cache_many({key: board, outages_key(key): board.raw_outages})
     board.outages = outages_visible(user=user, raw=board.raw_outages)
     return board
 
 
-def outages_cached(*, user: Any, key: str) -> list[Outage] | None:
-    """The outages of the dashboard cached under ``key``, for ``user``; None when not cached."""
-    raw = cache.get(f"{key}:outages")
-    return None if raw is None else outages_visible(user=user, raw=raw)
+def outages_key(key: str) -> str:
+    """Where the raw outages of the dashboard cached under ``key`` are kept."""
+    return f"{key}:outages"
 
 
 def _compute(*, officer: Officer, program: Program, unit_id: int | None) -> Dashboard:

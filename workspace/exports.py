@@ -5,8 +5,8 @@ and consent). Cells that a spreadsheet would read as a formula (starting with
 ``=``, ``+``, ``-``, ``@``, tab or carriage return) are prefixed with ``'``.
 CSV streams straight from a server-side cursor; XLSX is written row by row
 (openpyxl's write-only mode) to a temporary file that is then streamed, so
-memory stays flat however long the list is. Before the first byte, one entry
-is written to the owner-visible access log naming every owner in the export.
+memory stays flat however long the list is. Before the first byte, every owner
+in the export gets an entry of their own in the owner-visible access log.
 """
 
 from __future__ import annotations
@@ -20,13 +20,16 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from openpyxl import Workbook
 
-from consent.services import access_log_record
-from owners.models import Enrolment, EnrolmentState, Owner
+from consent.models import AccessAction
+from consent.services import access_log_record_each_owner
+from owners.models import Enrolment, EnrolmentState
 from police.jurisdiction import programs_visible_to
 from police.models import Officer, Program, Region
 from registry import scoping
@@ -165,23 +168,37 @@ def _rows(qs: QuerySet[Enrolment]) -> Iterator[list[Any]]:
 def export_log(
     *, officer: Officer, qs: QuerySet[Enrolment], kind: str, filters: ListFilters
 ) -> int:
-    """One access-log entry naming every owner in the export; returns the row count."""
-    per_owner = dict(
-        qs.values("camera__recorder__site__owner_id")
+    """One access-log entry for every owner in the export, naming that owner only and how
+    many of their cameras it lists; returns the number of owners.
+
+    Written before the first byte is sent, from one grouped query over the same
+    rows, read in chunks: memory stays flat however many owners the export holds.
+    """
+    owner_field = "camera__recorder__site__owner_id"
+    per_owner = (
+        qs.values(owner_field)
         .annotate(n=Count("pk"))
-        .order_by()
-        .values_list("camera__recorder__site__owner_id", "n")
+        .order_by(owner_field)
+        .values_list(owner_field, "n")
+        .iterator(chunk_size=CHUNK)
     )
-    rows = sum(per_owner.values())
-    if per_owner:
-        access_log_record(
-            officer=officer,
-            action="export",
-            purpose=_("Ekspor %(kind)s daftar kamera (%(rows)s baris): %(filters)s")
-            % {"kind": kind.upper(), "rows": rows, "filters": filters.describe()},
-            owners=[Owner(pk=pk) for pk in per_owner],
+    described = filters.describe()
+    purposes = (
+        (
+            owner_id,
+            ngettext(
+                "Ekspor %(kind)s daftar kamera: %(count)s kamera Anda (%(filters)s)",
+                "Ekspor %(kind)s daftar kamera: %(count)s kamera Anda (%(filters)s)",
+                n,
+            )
+            % {"kind": kind.upper(), "count": n, "filters": described},
         )
-    return rows
+        for owner_id, n in per_owner
+    )
+    with transaction.atomic():
+        return access_log_record_each_owner(
+            officer=officer, action=AccessAction.EXPORT, purposes=purposes
+        )
 
 
 def csv_stream(qs: QuerySet[Enrolment], rows_per_chunk: int = 500) -> Iterator[str]:

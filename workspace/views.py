@@ -10,7 +10,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
 from django.http import (
@@ -89,7 +88,9 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     """Funnel, target, trend, breakdown, outages and queue age of one program.
 
     The board (the same for every officer of a unit) is rendered once per change
-    and cached as HTML; only the outages are narrowed per officer on each request.
+    and cached as HTML (``boards.board_or_recount``: while one request recounts it,
+    the others get its last counted version); only the outages are narrowed per
+    officer on each request.
     """
     programs = boards.programs_for(user=request.user, officer=request.officer)
     if not programs:
@@ -102,14 +103,15 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
     sort = request.GET.get("sort", "gap")
     sort = sort if sort in boards.SORTS else "gap"
     key = boards.dashboard_key(officer=request.officer, program=program, unit_id=unit_id)
-    html_key = f"{key}:html:{sort}:{get_language()}"
-    board_html = cache.get(html_key)
-    outages = None if board_html is None else boards.outages_cached(user=request.user, key=key)
-    if board_html is None or outages is None:
+    variant = f"{sort}:{get_language()}"
+    computed: list[boards.Outage] = []
+
+    def recount() -> tuple[str, list[Any]]:
         board = boards.dashboard_for(
             user=request.user, officer=request.officer, program=program, unit_id=unit_id, key=key
         )
-        board_html = render_to_string(
+        computed[:] = board.outages
+        html = render_to_string(
             "police/_board.html",
             {
                 "officer": request.officer,
@@ -119,8 +121,17 @@ def dashboard(request: OfficerRequest) -> HttpResponse:
                 "rows": boards.rows_sorted(board.rows, sort),
             },
         )
-        cache.set(html_key, board_html, boards.cache_seconds())
-        outages = board.outages
+        return html, board.raw_outages
+
+    board_html, raw_outages = boards.board_or_recount(
+        key=key,
+        variant=variant,
+        latest=boards.latest_key(
+            officer=request.officer, program=program, unit_id=unit_id, variant=variant
+        ),
+        recount=recount,
+    )
+    outages = computed or boards.outages_visible(user=request.user, raw=raw_outages)
     return render(
         request,
         "police/dashboard.html",

@@ -11,7 +11,7 @@ Snapshot storage and deletion live in ``consent.snapshots``; demo agreements in
 ``demo.consent``.
 """
 
-from consent.services.access_log import access_log_record
+from consent.services.access_log import access_log_record, access_log_record_each_owner
 from consent.services.chain import (
     GENESIS_HASH,
     ChainReport,
@@ -65,6 +65,7 @@ __all__ = [
     "SigningRefused",
     "WithdrawalRefused",
     "access_log_record",
+    "access_log_record_each_owner",
     "account_delete",
     "agreement_sign",
     "camera_label",

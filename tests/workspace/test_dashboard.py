@@ -29,6 +29,7 @@ from tests.factories import (
     region_tree,
 )
 from tests.workspace.conftest import Pipeline
+from workspace import dashboard as boards
 from workspace import rollups
 from workspace.models import EnrolmentRollup, EnrolmentWeekRollup
 
@@ -209,6 +210,25 @@ def test_a_connected_recorder_that_keeps_failing_shows_as_an_outage(client, pipe
     assert [(o.camera_id, o.village) for o in outages] == [
         (pipeline.camera.pk, pipeline.village.name)
     ]
+
+
+def test_while_one_request_recounts_a_board_the_others_get_its_last_count(
+    client, pipeline: Pipeline
+):
+    officer, program = pipeline.polres, pipeline.enrolment.program
+    client.force_login(officer.user)
+
+    def counted() -> str:
+        page = client.get(reverse("police:dashboard")).content.decode()
+        return page.split('data-testid="counted"><strong>')[1].split("<")[0]
+
+    assert counted() == "0"
+    move(pipeline.enrolment, S.CHECKED, S.VERIFIED)
+    latest = boards.latest_key(officer=officer, program=program, unit_id=None, variant="gap:id")
+    assert cache.add(boards.recounting_key(latest), 1)  # another request is recounting
+    assert counted() == "0"
+    cache.delete(boards.recounting_key(latest))
+    assert counted() == "1"
 
 
 def test_queue_age_gives_count_median_and_oldest_per_state(client, pipeline: Pipeline):

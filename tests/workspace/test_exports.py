@@ -81,22 +81,44 @@ def test_the_csv_has_the_officers_list_with_the_same_filters(client, pipeline: P
 
 def test_an_export_is_logged_once_for_every_owner_in_it(client, pipeline: Pipeline):
     program = pipeline.enrolment.program
-    second = listed_camera(pipeline.village, program)
+    second = listed_camera(pipeline.village, program, owner_name="Bu Ani")
+    third = CameraFactory(recorder=second.recorder, channel=second.channel % 200 + 1)
+    EnrolmentFactory(camera=third, program=program, state=S.SUBMITTED)
+    grant_consent(third, scopes="a")
+    listed_camera(pipeline.village, program, owner_name="Tanpa izin", consent="")
     client.force_login(pipeline.polres.user)
-    before = AccessLogEntry.objects.count()
+    before = set(AccessLogEntry.objects.values_list("pk", flat=True))
     response = client.get(reverse("police:cameras-export-xlsx"))
     body = b"".join(response.streaming_content)
-    assert AccessLogEntry.objects.count() == before + 1
-    entry = AccessLogEntry.objects.latest("pk")
-    assert entry.action == "export"
-    owners = {pipeline.owner.pk, second.recorder.site.owner_id}
-    assert set(entry.owners.values_list("pk", flat=True)) == owners
-    for owner in Owner.objects.filter(pk__in=owners):
+    entries = AccessLogEntry.objects.exclude(pk__in=before)
+    assert entries.count() == 2
+    owners = {pipeline.owner.pk: 1, second.recorder.site.owner_id: 2}
+    for entry in entries:
+        assert entry.action == "export"
+        assert entry.officer == pipeline.polres
+        (owner_id,) = entry.owners.values_list("pk", flat=True)
+        assert f"XLSX daftar kamera: {owners.pop(owner_id)} kamera Anda" in entry.purpose
+    assert owners == {}
+    for owner in Owner.objects.filter(pk__in=[pipeline.owner.pk, second.recorder.site.owner_id]):
         assert owner.access_log.filter(action="export").count() == 1
     sheet = load_workbook(io.BytesIO(body), read_only=True).active
     rows = list(sheet.iter_rows(values_only=True))
     assert rows[0][0] == "pendaftaran"
-    assert len(rows) == 3
+    assert len(rows) == 4
+
+
+def test_the_owner_sees_the_export_in_their_access_log(client, pipeline: Pipeline):
+    other = listed_camera(pipeline.village, pipeline.enrolment.program, owner_name="Bu Ani")
+    client.force_login(pipeline.polres.user)
+    b"".join(client.get(reverse("police:cameras-export-csv")).streaming_content)
+    client.force_login(pipeline.owner.memberships.get().user)
+    page = client.get(reverse("consent:access-log", args=[pipeline.owner.pk])).content.decode()
+    assert "Ekspor</td>" in page
+    assert "CSV daftar kamera: 1 kamera Anda" in page
+    assert page.count("Ekspor</td>") == 1
+    data = client.get(reverse("consent:my-data", args=[pipeline.owner.pk]))
+    assert data.context["data"]["police_access_log"][0]["action"] == "Ekspor"
+    assert other.recorder.site.owner.name not in page
 
 
 def test_a_bad_filter_is_reported_and_nothing_is_exported(client, pipeline: Pipeline):
