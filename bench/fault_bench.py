@@ -105,6 +105,11 @@ def main() -> None:
     workdir = Path(tempfile.mkdtemp(prefix="fault-bench-"))
     if not args.database_url:
         args.database_url = f"sqlite:///{workdir / 'bench.sqlite3'}"
+    if args.database_url.startswith("postgres"):
+        sys.path.insert(0, str(ROOT))
+        from bench.web_bench import ensure_database
+
+        ensure_database(args.database_url)
     print(f"==> migrating {args.database_url.split('@')[-1]}", file=sys.stderr)
     subprocess.run(
         [str(BIN / "python"), "manage.py", "migrate", "--skip-checks", "-v", "0"],
