@@ -38,8 +38,9 @@ SAFETY = 0.965
 # The rest of that margin is for the request's own way to Meta.
 LATE = 0.02
 
-# Reserve n slots: returns the first one (seconds since the epoch, as a string).
-# The key lives at least a minute past the last reserved slot.
+# Reserve n slots: returns the first one (seconds since the epoch, as a string;
+# microseconds written out, as Lua's tostring keeps only 14 digits). The key lives
+# at least a minute past the last reserved slot.
 _LUA = """
 local tat = tonumber(redis.call('GET', KEYS[1]) or '0')
 local now = tonumber(ARGV[1])
@@ -47,8 +48,9 @@ local interval = tonumber(ARGV[2])
 local n = tonumber(ARGV[3])
 if tat < now then tat = now end
 local after = tat + n * interval
-redis.call('SET', KEYS[1], tostring(after), 'PX', math.ceil((after - now) * 1000) + 60000)
-return tostring(tat)
+local ttl = math.ceil((after - now) * 1000) + 60000
+redis.call('SET', KEYS[1], string.format('%.6f', after), 'PX', ttl)
+return string.format('%.6f', tat)
 """
 
 
