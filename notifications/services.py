@@ -7,9 +7,10 @@ The pipeline, each step idempotent and safe to run in many workers at once:
 2. ``notifications_compose``: once a person's oldest pending notification is
    ``WHATSAPP_COALESCE_SECONDS`` old, their pending notifications of one template and
    group become ONE ``Message`` ("200 kamera terverifikasi").
-3. ``outbox_send``: claim due messages (``SKIP LOCKED``), pace them with
-   ``WHATSAPP_RATE`` and the per-recipient pair limit, send with the message id as
-   tracker, store the ``wamid``.
+3. ``outbox_send``: claim due messages in batches (``SKIP LOCKED``), respecting
+   opt-outs and the per-recipient pair limit; reserve the batch's slots of
+   ``WHATSAPP_RATE`` at once, send each at its slot from a few threads with the
+   message id as tracker; record the results of a batch (``wamid``, errors) in one transaction.
 4. ``outbox_reap``: a message whose send may have gone out (timeout, dead worker) is
    resent only when no status webhook arrived within ``WHATSAPP_UNCERTAIN_GRACE``;
    any message still open at its deadline is failed, and shown as such.
