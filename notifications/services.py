@@ -7,9 +7,10 @@ The pipeline, each step idempotent and safe to run in many workers at once:
 2. ``notifications_compose``: once a person's oldest pending notification is
    ``WHATSAPP_COALESCE_SECONDS`` old, their pending notifications of one template and
    group become ONE ``Message`` ("200 kamera terverifikasi").
-3. ``outbox_send``: claim due messages (``SKIP LOCKED``), pace them with
-   ``WHATSAPP_RATE`` and the per-recipient pair limit, send with the message id as
-   tracker, store the ``wamid``.
+3. ``outbox_send``: claim due messages in batches (``SKIP LOCKED``), respecting
+   opt-outs and the per-recipient pair limit; reserve the batch's slots of
+   ``WHATSAPP_RATE`` at once, send each at its slot from a few threads with the
+   message id as tracker; record the results of a batch (``wamid``, errors) in one transaction.
 4. ``outbox_reap``: a message whose send may have gone out (timeout, dead worker) is
    resent only when no status webhook arrived within ``WHATSAPP_UNCERTAIN_GRACE``;
    any message still open at its deadline is failed, and shown as such.
@@ -22,16 +23,19 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+import os
+import time
 import uuid
-from collections import defaultdict
+from collections import defaultdict, deque
 from collections.abc import Iterable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import Min
+from django.db.models import Case, F, Min, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -444,8 +448,31 @@ def notifications_compose(*, now: Any = None) -> int:
 # --- 3. sending ---------------------------------------------------------------------------
 
 
+#: Sends waiting on the network at once in one worker process (threads: the wait is
+#: Meta's answer, not our CPU).
+SEND_THREADS = 8
+#: One claim takes at most this many seconds of the pace (and at most ``batch``
+#: messages), so that a claimed message leaves soon after its claim.
+CLAIM_SECONDS = 0.5
+
+
+def _send_budget() -> float:
+    """Seconds after its claim within which a claimed message may still start to go out.
+
+    Well inside ``WHATSAPP_UNCERTAIN_GRACE``: once a claim is that old, the reaper
+    may queue the message again, so its first send must have started (and, within
+    ``WHATSAPP_TIMEOUT``, ended) long before. A message that could not start in
+    time goes back to the queue untouched.
+    """
+    return min(60.0, settings.WHATSAPP_UNCERTAIN_GRACE / 3)
+
+
 def _claim(*, limit: int, now: Any) -> list[Message]:
-    """Lock up to ``limit`` due messages and mark them sending (one short transaction)."""
+    """Lock up to ``limit`` due messages and mark them sending (one short transaction).
+
+    Messages to people who opted out are cancelled; a second message to a number
+    within ``PAIR_INTERVAL`` waits. A handful of statements, whatever ``limit``.
+    """
     with transaction.atomic():
         due = list(
             Message.objects.select_for_update(skip_locked=True)
@@ -458,36 +485,55 @@ def _claim(*, limit: int, now: Any) -> list[Message]:
         recipients = {r.phone: r for r in Recipient.objects.filter(phone__in=phones)}
         opted_in = consent_selectors.messaging_opted_in_phones(phones=phones)
         claimed: list[Message] = []
+        cancelled: list[int] = []
+        waiting: dict[Any, list[int]] = defaultdict(list)
         seen: set[str] = set()
         for m in due:
             recipient = recipients.get(m.phone)
             if m.kind == MessageKind.UPDATE and m.phone not in opted_in:
-                m.status = MessageStatus.CANCELLED
-                m.error_message = "opted out"
-                m.failed_at = now
-                m.save(update_fields=["status", "error_message", "failed_at"])
+                cancelled.append(m.pk)
                 continue
             last = recipient.last_sent_at if recipient else None
-            if m.phone in seen or (last and last > now - PAIR_INTERVAL):
-                m.next_attempt_at = (last or now) + PAIR_INTERVAL
-                m.save(update_fields=["next_attempt_at"])
+            if m.phone in seen:
+                waiting[now + PAIR_INTERVAL].append(m.pk)
+                continue
+            if last and last > now - PAIR_INTERVAL:
+                waiting[last + PAIR_INTERVAL].append(m.pk)
                 continue
             seen.add(m.phone)
-            m.status = MessageStatus.SENDING
-            m.sending_since = now
-            m.attempts += 1
-            m.save(update_fields=["status", "sending_since", "attempts"])
             claimed.append(m)
-        Recipient.objects.bulk_create(
-            [Recipient(phone=p) for p in seen - set(recipients)], ignore_conflicts=True
-        )
-        Recipient.objects.filter(phone__in=seen).update(last_sent_at=now)
+        if cancelled:
+            Message.objects.filter(pk__in=cancelled).update(
+                status=MessageStatus.CANCELLED, error_message="opted out", failed_at=now
+            )
+        for at, pks in waiting.items():
+            Message.objects.filter(pk__in=pks).update(next_attempt_at=at)
+        if claimed:
+            Message.objects.filter(pk__in=[m.pk for m in claimed]).update(
+                status=MessageStatus.SENDING, sending_since=now, attempts=F("attempts") + 1
+            )
+            for m in claimed:
+                m.status, m.sending_since, m.attempts = MessageStatus.SENDING, now, m.attempts + 1
+            Recipient.objects.bulk_create(
+                [Recipient(phone=p) for p in seen - set(recipients)], ignore_conflicts=True
+            )
+            Recipient.objects.filter(phone__in=seen).update(last_sent_at=now)
         return claimed
 
 
-def _deliver(message: Message, *, code: str | None = None) -> None:
-    """One send of a claimed message, and what its result means for the row."""
-    tracker = message.tracker
+@dataclass
+class _Outcome:
+    """What became of one claimed message; nothing of it is in the database yet."""
+
+    message: Message
+    wamid: str = ""
+    error: whatsapp.SendError | None = None
+    #: never left: "late" (its claim is past the send budget) or "opted out" (just now)
+    unsent: str = ""
+
+
+def _send(message: Message, *, code: str | None = None) -> _Outcome:
+    """One request to Meta (or the console); touches no database."""
     try:
         if message.template:
             wamid = whatsapp.send_template(
@@ -496,32 +542,146 @@ def _deliver(message: Message, *, code: str | None = None) -> None:
                 language=message.language,
                 body=[code] if code is not None else [str(p) for p in message.params],
                 copy_code=code,
-                tracker=tracker,
+                tracker=message.tracker,
                 preview=message.text
                 or TEMPLATES[message.template].render(message.language, [code or ""]),
             )
         else:
-            wamid = whatsapp.send_text(to=message.phone, text=message.text, tracker=tracker)
+            wamid = whatsapp.send_text(to=message.phone, text=message.text, tracker=message.tracker)
     except whatsapp.SendError as exc:
-        _record_failure(message, exc)
-        return
-    _record_sent(message, wamid)
+        return _Outcome(message, error=exc)
+    return _Outcome(message, wamid=wamid)
 
 
-def _record_sent(message: Message, wamid: str) -> None:
+def _send_at(message: Message, slot: float, budget_end: float) -> _Outcome | None:
+    """Send at ``slot``; None when the slot had passed (the message needs a new one)."""
+    ratelimit.wait_for(slot)
+    if time.time() >= budget_end:
+        return _Outcome(message, unsent="late")
+    if ratelimit.is_late(slot):
+        return None
+    try:
+        return _send(message)
+    except Exception as exc:  # a bug, not Meta's answer: it may have gone out
+        logger.exception("WhatsApp send of %s broke", message.tracker)
+        return _Outcome(message, error=whatsapp.SendError("unknown", 0, repr(exc)[:300]))
+
+
+_POOL: tuple[int, ThreadPoolExecutor] | None = None
+
+
+def _pool() -> ThreadPoolExecutor:
+    """This process's sending threads (made after a fork, never shared with a parent)."""
+    global _POOL
+    if _POOL is None or _POOL[0] != os.getpid():
+        _POOL = (os.getpid(), ThreadPoolExecutor(SEND_THREADS, thread_name_prefix="whatsapp"))
+    return _POOL[1]
+
+
+@dataclass
+class _Batch:
+    """Claimed messages on their way out: sends waiting for their slots in the threads."""
+
+    budget_end: float  # time.time() after which none of them may start to go out
+    outcomes: list[_Outcome]  # known already (console, opted out)
+    pending: list[Future[Any]]  # each gives [(message, outcome or None: needs a new slot)]
+
+
+def _send_run(
+    pairs: list[tuple[Message, float]], budget_end: float
+) -> list[tuple[Message, _Outcome | None]]:
+    """One thread's share of a batch: its messages one after another, each at its slot."""
+    return [(m, _send_at(m, slot, budget_end)) for m, slot in pairs]
+
+
+def _dispatch(messages: list[Message], *, budget_end: float) -> list[Future[Any]]:
+    """One reservation of the pace for all ``messages``; each is sent at its own slot.
+
+    The threads take the slots in turn (thread k the k-th, k+SEND_THREADS-th, ...),
+    so each has ``SEND_THREADS`` slots' time for one request.
+    """
+    pairs = list(zip(messages, ratelimit.reserve(len(messages)), strict=True))
+    pool = _pool()
+    return [pool.submit(_send_run, pairs[k::SEND_THREADS], budget_end) for k in range(SEND_THREADS)]
+
+
+def _batch_start(messages: list[Message], *, claimed_at: float) -> _Batch:
+    """Start sending claimed messages, several at once, and return without waiting."""
+    budget_end = claimed_at + _send_budget()
+    if not whatsapp.configured():
+        return _Batch(budget_end, [_send(m) for m in messages], [])  # the console: no pace
+    whatsapp.client()  # made here once, then shared by the threads
+    # An opt-out since the claim (a BERHENTI just now) stops what has not left yet:
+    # checked once more when the batch's turn in the pace comes.
+    ratelimit.wait_for(ratelimit.next_slot())
+    opted_in = consent_selectors.messaging_opted_in_phones(
+        phones={m.phone for m in messages if m.kind == MessageKind.UPDATE}
+    )
+    keep = [m for m in messages if m.kind != MessageKind.UPDATE or m.phone in opted_in]
+    kept = {m.pk for m in keep}
+    stopped = [_Outcome(m, unsent="opted out") for m in messages if m.pk not in kept]
+    return _Batch(budget_end, stopped, _dispatch(keep, budget_end=budget_end))
+
+
+def _batch_settle(in_flight: deque[_Batch]) -> tuple[int, int]:
+    """Wait for the oldest batch in flight and record what became of it.
+
+    Sends that woke too late for their slot get new slots: they go on as a batch
+    of their own at the end of ``in_flight`` (still marked sending), so that the
+    batches behind them are not held up. Returns (messages that went out or
+    failed, messages put back unsent).
+    """
+    batch = in_flight.popleft()
+    results = [pair for future in batch.pending for pair in future.result()]
+    outcomes = batch.outcomes + [r for _m, r in results if r is not None]
+    late = [m for m, r in results if r is None]
+    if late:
+        in_flight.append(_Batch(batch.budget_end, [], _dispatch(late, budget_end=batch.budget_end)))
+    _record(outcomes)
+    return sum(1 for o in outcomes if not o.unsent), sum(1 for o in outcomes if o.unsent == "late")
+
+
+def _record(outcomes: list[_Outcome]) -> None:
+    """Write what became of a batch: one transaction, one UPDATE for all the sent ones."""
     now = _now()
-    console = wamid.startswith("console.")
+    sent = [o for o in outcomes if o.wamid]
     with transaction.atomic():
-        m = Message.objects.select_for_update().get(pk=message.pk)
-        m.wamid = wamid
-        if console:
-            m.status = MessageStatus.CONSOLE
-            m.sent_at = now
-        elif m.status in (MessageStatus.SENDING, MessageStatus.UNCERTAIN, MessageStatus.QUEUED):
-            m.status = MessageStatus.SENT
-            m.sent_at = now
-        m.save(update_fields=["wamid", "status", "sent_at"])
-    message.status, message.wamid = m.status, m.wamid
+        if sent:
+            console = [o.message.pk for o in sent if o.wamid.startswith("console.")]
+            # A status webhook may have come first: then only the wamid is added.
+            live = [MessageStatus.SENDING, MessageStatus.UNCERTAIN, MessageStatus.QUEUED]
+            Message.objects.filter(pk__in=[o.message.pk for o in sent]).update(
+                wamid=Case(*[When(pk=o.message.pk, then=Value(o.wamid)) for o in sent]),
+                status=Case(
+                    When(pk__in=console, then=Value(MessageStatus.CONSOLE)),
+                    When(status__in=live, then=Value(MessageStatus.SENT)),
+                    default=F("status"),
+                ),
+                sent_at=Case(
+                    When(Q(pk__in=console) | Q(status__in=live), then=Value(now)),
+                    default=F("sent_at"),
+                ),
+            )
+        for o in outcomes:
+            if o.error is not None:
+                _record_failure(o.message, o.error)
+        late = [o.message.pk for o in outcomes if o.unsent == "late"]
+        if late:
+            # Never left: back to the queue as if never claimed.
+            Message.objects.filter(pk__in=late, status=MessageStatus.SENDING).update(
+                status=MessageStatus.QUEUED, next_attempt_at=now, attempts=F("attempts") - 1
+            )
+        stopped = [o.message.pk for o in outcomes if o.unsent == "opted out"]
+        if stopped:
+            Message.objects.filter(pk__in=stopped, status=MessageStatus.SENDING).update(
+                status=MessageStatus.CANCELLED, error_message="opted out", failed_at=now
+            )
+
+
+def _deliver(message: Message, *, code: str | None = None) -> None:
+    """One send of a claimed message, now, and what its result means for the row."""
+    _record([_send(message, code=code)])
+    message.refresh_from_db(fields=["status", "wamid", "sent_at", "error_code", "error_message"])
 
 
 def _record_failure(message: Message, exc: whatsapp.SendError) -> None:
@@ -553,18 +713,36 @@ def _record_failure(message: Message, exc: whatsapp.SendError) -> None:
     message.status, message.error_code = m.status, m.error_code
 
 
-def outbox_send(*, limit: int = 500, batch: int = 10) -> int:
-    """Send due messages until none is due or ``limit`` were tried; returns the number tried."""
-    tried = 0
-    while tried < limit:
-        claimed = _claim(limit=min(batch, limit - tried), now=_now())
+def outbox_send(*, limit: int = 100_000, batch: int = 200, seconds: float = 50.0) -> int:
+    """Send due messages until none is due, ``limit`` were tried or ``seconds`` passed.
+
+    Returns the number tried. Each round claims up to ``batch`` messages (at most
+    ``CLAIM_SECONDS`` of the pace) in one transaction, reserves their slots of the
+    pace at once and hands them to the sending threads; while they go out, the
+    next round is claimed and the previous one's results are written in one
+    transaction. So one process keeps the pace busy on its own. The periodic cycle
+    runs this every minute; ``seconds`` keeps one run inside its minute.
+    """
+    tried = claimed_count = 0
+    stop = time.monotonic() + seconds
+    per_claim = max(1, int(float(settings.WHATSAPP_RATE) * CLAIM_SECONDS))
+    in_flight: deque[_Batch] = deque()
+    while claimed_count < limit and time.monotonic() < stop:
+        claimed_at = time.time()
+        claimed = _claim(limit=min(batch, per_claim, limit - claimed_count), now=_now())
         if not claimed:
             break
-        for message in claimed:
-            if whatsapp.configured():
-                ratelimit.acquire()
-            _deliver(message)
-            tried += 1
+        claimed_count += len(claimed)
+        in_flight.append(_batch_start(claimed, claimed_at=claimed_at))
+        stalled = False
+        while len(in_flight) > 1:
+            went, put_back = _batch_settle(in_flight)
+            tried += went
+            stalled = stalled or bool(put_back and not went)
+        if stalled:
+            break  # the send budget is shorter than the wait for the pace
+    while in_flight:
+        tried += _batch_settle(in_flight)[0]
     return tried
 
 

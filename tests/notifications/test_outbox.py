@@ -247,3 +247,59 @@ def test_the_pair_limit_spaces_two_messages_to_one_number(graph_api, resident):
     waiting = Message.objects.get(template="cw_rejected")
     assert waiting.status == MessageStatus.QUEUED
     assert waiting.next_attempt_at > timezone.now()
+
+
+def queued_updates(count):
+    """``count`` messages due now, each to its own opted-in number (as the composer makes)."""
+    now = timezone.now()
+    messages = []
+    for i in range(count):
+        phone = f"+62813{i:08d}"
+        services.opt_in_set(user=None, phone=phone, opted_in=True, channel="profile")
+        messages.append(
+            Message.objects.create(
+                key=f"batch-{i}",
+                kind="update",
+                phone=phone,
+                template="cw_verified",
+                params=["1", "Mataraksa"],
+                text="1 kamera terverifikasi",
+                next_attempt_at=now,
+                deadline_at=now + timedelta(hours=1),
+            )
+        )
+    return messages
+
+
+def test_a_batch_sends_each_message_once_and_records_every_wamid(graph_api):
+    messages = queued_updates(30)
+    assert services.outbox_send(batch=12) == 30
+    assert sorted(graph_api.trackers()) == sorted(m.tracker for m in messages)
+    wamids = {m["tracker"]: m["wamid"] for m in graph_api.sent}
+    for message in Message.objects.all():
+        assert message.status == MessageStatus.SENT
+        assert message.wamid == wamids[message.tracker]
+        assert message.attempts == 1
+        assert message.sent_at is not None
+
+
+def test_one_refused_message_in_a_batch_leaves_the_others_sent(graph_api):
+    queued_updates(5)
+    graph_api.fail(131026)
+    assert services.outbox_send() == 5
+    [failed] = Message.objects.filter(status=MessageStatus.FAILED)
+    assert failed.error_code == 131026
+    assert Message.objects.filter(status=MessageStatus.SENT).count() == 4
+    assert len(graph_api.sent) == 4
+
+
+def test_a_claim_that_cannot_go_out_within_its_send_budget_is_put_back_unsent(graph_api, settings):
+    # The send budget is a third of the grace: none at all here, so nothing may leave
+    # (the reaper could otherwise queue a message again while it is still going out).
+    settings.WHATSAPP_UNCERTAIN_GRACE = 0
+    [message] = queued_updates(1)
+    assert services.outbox_send() == 0
+    assert graph_api.sent == []
+    message.refresh_from_db()
+    assert message.status == MessageStatus.QUEUED
+    assert message.attempts == 0
