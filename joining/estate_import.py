@@ -174,6 +174,21 @@ def _changes(stored: tuple[Any, ...], names: tuple[str, ...], given: tuple[Any, 
     }
 
 
+def _changed(
+    model: type[models.Model],
+    pk: int,
+    names: tuple[str, ...],
+    stored: tuple[Any, ...],
+    changes: dict[str, Any],
+) -> Any:
+    """An unsaved instance of ``model`` with its stored values and the changes, for
+    ``bulk_update``."""
+    instance = model(pk=pk, **dict(zip(names, stored, strict=True)))
+    for name, value in changes.items():
+        setattr(instance, name, value)
+    return instance
+
+
 # --- where new rows go ---------------------------------------------------------------
 
 
@@ -593,10 +608,7 @@ class _Import:
         )
         enrolled = pk in self.existing.enrolled
         if changes:
-            camera = Camera(pk=pk, **dict(zip(CAMERA_FIELDS, stored_values, strict=True)))
-            for name, value in changes.items():
-                setattr(camera, name, value)
-            self.changed_cameras.append(camera)
+            self.changed_cameras.append(_changed(Camera, pk, CAMERA_FIELDS, stored_values, changes))
             material = [n for n in changes if n in owner_services.MATERIAL_FIELDS]
             if material:
                 self.material[pk] = material
@@ -656,10 +668,7 @@ class _Import:
         )
         changes = _changes(values, RECORDER_FIELDS, given)
         if changes:
-            recorder = Recorder(pk=pk, **dict(zip(RECORDER_FIELDS, values, strict=True)))
-            for name, value in changes.items():
-                setattr(recorder, name, value)
-            self.changed_recorders.append(recorder)
+            self.changed_recorders.append(_changed(Recorder, pk, RECORDER_FIELDS, values, changes))
             counts["updated"] += 1
         else:
             counts["unchanged"] += 1
@@ -673,10 +682,7 @@ class _Import:
             stored = stored_values[pk]
             changes = _changes(stored, SITE_FIELDS, tuple(values))
             if changes:
-                site = Site(pk=pk, **dict(zip(SITE_FIELDS, stored, strict=True)))
-                for name, value in changes.items():
-                    setattr(site, name, value)
-                self.changed_sites.append(site)
+                self.changed_sites.append(_changed(Site, pk, SITE_FIELDS, stored, changes))
                 counts["updated"] += 1
             else:
                 counts["unchanged"] += 1
